@@ -1,0 +1,29 @@
+# Two commands matter: `make demo` (the main job) and `make test` (the test suite).
+# Each creates a project-local virtual environment in .venv first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test test-all demo bench clean
+
+$(STAMP): pyproject.toml requirements/base.txt requirements/ml.txt requirements/test.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements/base.txt -r requirements/ml.txt -r requirements/test.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+test-all: $(STAMP)
+	$(BIN)/pytest -q -m ''
+
+demo: $(STAMP)
+	$(BIN)/python -m trainer.demo $(DEMO_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,43 @@
+"""The short way in: `trace("add", 45, 67)` loads, checks and runs a machine and renders it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .interpreter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, Trace, run
+from .library import MachineSet, load
+from .render import result_token, step_pairs
+
+
+@lru_cache(maxsize=16)
+def _cached_library(specs: tuple[str, ...]) -> MachineSet:
+    return load(*specs)
+
+
+def load_machines(*specs: str) -> MachineSet:
+    """The machine library plus the .tm files among `specs`, checked (cached per specs)."""
+    return _cached_library(tuple(specs))
+
+
+@dataclass
+class TraceResult:
+    name: str
+    trace: Trace
+
+    @property
+    def steps(self) -> list[list[str]]:
+        """The paper's step pairs (the golden files' `steps`)."""
+        return step_pairs(self.trace)
+
+    @property
+    def result_text(self) -> str:
+        return result_token(self.trace.result)
+
+
+def trace(machine: str, *operands, max_steps: int = DEFAULT_MAX_STEPS,
+          max_depth: int = DEFAULT_MAX_DEPTH, machines: MachineSet | None = None) -> TraceResult:
+    """Run `machine` (file stem, declared name or path to a .tm file) on `operands`."""
+    machines = machines or load_machines(*([machine] if machine.endswith(".tm") else []))
+    name = machines.resolve(machine)
+    return TraceResult(name, run(machines.executables, name, list(operands),
+                                 max_steps=max_steps, max_depth=max_depth))

@@ -1,0 +1,83 @@
+"""The toolkit's error hierarchy. Everything raised on purpose is a `CaefError`; messages
+that point into a .tm file show `file:line:col: error: …`, the source line and a caret."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CaefError(Exception):
+    """Base of every error the toolkit raises on purpose (never an internal exception)."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    path: str
+    line: int
+    column: int
+    message: str
+    source_line: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        head = f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        if not self.source_line:
+            return head
+        caret = " " * (max(self.column, 1) - 1) + "^"
+        return f"{head}\n    {self.source_line}\n    {caret}"
+
+
+def source_line(source: str, line: int) -> str:
+    lines = source.splitlines()
+    return lines[line - 1].expandtabs(1) if 0 < line <= len(lines) else ""
+
+
+class SourceError(CaefError):
+    """One problem at one place in a .tm file."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+class TmSyntaxError(SourceError):
+    """The text is not a .tm program (lexing or parsing failed)."""
+
+
+class CheckError(CaefError):
+    """Static checks failed; `diagnostics` holds every problem found, not just the first."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("\n".join(str(d) for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+class MachineNotFound(CaefError):
+    """No .tm file or machine of that name."""
+
+
+class OperandError(CaefError):
+    """An operand is not a non-negative integer, or the machine got the wrong number of them."""
+
+
+class RunError(CaefError):
+    """The interpreter could not finish a run."""
+
+
+class StepBudgetExceeded(RunError):
+    pass
+
+
+class CallDepthExceeded(RunError):
+    pass
+
+
+class NoRuleFires(RunError):
+    pass
+
+
+class RequirementFailed(RunError):
+    """A machine's `require` declaration does not hold for the operands (e.g. division by 0)."""
+
+
+class TextParseError(CaefError):
+    """A rendered state or command line could not be read back (e.g. a malformed model output)."""

@@ -1,0 +1,446 @@
+"""The reference interpreter: the only place where a transition is computed.
+
+A checked `ast.Machine` is compiled once into an `Executable` (rules as closures, dispatch
+cached per state and symbols read). `run` fires one rule per step; firing a rule *decides* a
+`Command` (a tuple of resolved actions, values already computed) and `apply` carries it out.
+`apply` is the action code shared with the model runtime, which applies commands written by a
+language model to the same configurations without ever consulting the rules.
+
+Data passed between stages:
+  Configuration  state, operand tapes, head positions, registers, output tapes, finished set
+  Command        tuple of actions: ("set", R, v) ("put", O, d) ("move", X, ±1) ("finish", X)
+                 ("call", CallSite) ("goto", q) ("goto", GotoSite)
+  Trace          the machine, its Steps (configuration, command, callee trace) and the result
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import ast
+from .errors import (CallDepthExceeded, NoRuleFires, OperandError, RequirementFailed, RunError,
+                     StepBudgetExceeded)
+from .values import Digits, as_number, operand
+
+DEFAULT_MAX_STEPS = 10_000_000
+DEFAULT_MAX_DEPTH = 32
+
+
+# ---- configurations ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class OutputTape:
+    """Digits written so far (committed), the digit under the head not yet moved past
+    (pending), and the committed digits in the paper's barred form, kept incrementally."""
+    cells: str = ""
+    pending: str | None = None
+    barred: str = ""
+
+    def symbol(self) -> str:
+        # An output head reads the last digit written: machines that trim (LEFT_MASK) need it.
+        return self.cells[-1] if self.cells else "^"
+
+    def value(self) -> Digits:
+        cells = self.cells + self.pending if self.pending not in (None, "0") else self.cells
+        return Digits(cells or "0")
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    machine: "Executable"
+    state: str
+    operands: tuple[Digits, ...]
+    heads: tuple[int, ...]
+    registers: tuple
+    outputs: tuple[OutputTape, ...]
+    finished: frozenset = frozenset()
+
+    def symbols(self) -> tuple[str, ...]:
+        """What every head reads: a digit, `^` before the first cell, `_` past the last."""
+        out = []
+        for tape_index, position in zip(self.machine.head_tapes, self.heads):
+            tape = self.operands[tape_index]
+            out.append("^" if position < 0 else tape[position] if position < len(tape) else "_")
+        out.extend(t.symbol() for t in self.outputs)
+        return tuple(out)
+
+    def env(self) -> dict:
+        exe = self.machine
+        env = dict(zip(exe.operand_names, self.operands))
+        env.update(zip(exe.register_names, self.registers))
+        return env
+
+    def value(self, name: str):
+        """The value of a register, output tape or operand by name."""
+        exe = self.machine
+        if name in exe.register_index:
+            return self.registers[exe.register_index[name]]
+        if name in exe.output_index:
+            return self.outputs[exe.output_index[name]].value()
+        return self.operands[exe.operand_names.index(name)]
+
+    @property
+    def result(self):
+        return self.value(self.machine.result)
+
+
+@dataclass(frozen=True, eq=False)
+class CallSite:
+    """`call M(args) -> R` in one rule: the command names it as `[CALL] M`."""
+    machine: str
+    args: tuple[Callable, ...]
+    result: str
+    state: str
+
+
+@dataclass(frozen=True, eq=False)
+class GotoSite:
+    """`-> q if cond else r`: the command names q; the condition is read after the actions."""
+    target: str
+    condition: Callable
+    otherwise: str
+    state: str
+
+
+@dataclass(slots=True)
+class Step:
+    config: Configuration
+    command: tuple | None  # None at the halting configuration
+    call: "Trace | None" = None
+
+
+@dataclass
+class Trace:
+    machine: "Executable"
+    steps: list[Step]
+
+    @property
+    def final(self) -> Configuration:
+        return self.steps[-1].config
+
+    @property
+    def result(self):
+        return self.final.result
+
+    def total_steps(self) -> int:
+        """Steps of this frame and of every call it made, halting configurations excluded."""
+        return sum(1 + (s.call.total_steps() if s.call else 0) for s in self.steps[:-1])
+
+    def total_calls(self) -> int:
+        return sum(1 + s.call.total_calls() for s in self.steps if s.call)
+
+
+# ---- expressions -------------------------------------------------------------------------
+
+def _floordiv(a, b):
+    if b == 0:
+        raise RunError("division by zero in an expression")
+    return a // b
+
+
+def _mod(a, b):
+    if b == 0:
+        raise RunError("modulo by zero in an expression")
+    return a % b
+
+
+BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": _floordiv, "%": _mod,
+          "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+          ">": operator.gt, ">=": operator.ge}
+
+
+def _len(x):
+    return len(x) if isinstance(x, Digits) else len(str(x))
+
+
+def _fill(digit, count):
+    if not 0 <= digit <= 9 or count < 0:
+        raise RunError(f"fill({digit}, {count}): needs a digit and a non-negative count")
+    return Digits(str(digit) * count)
+
+
+FUNCTIONS = {"len": (1, _len), "fill": (2, _fill)}
+
+
+def compile_expr(expr: ast.Expr) -> Callable[[dict], object]:
+    """An expression as a closure over an environment dict (never Python `eval`)."""
+    if isinstance(expr, (ast.Int, ast.Bool)):
+        value = expr.value
+        return lambda env: value
+    if isinstance(expr, ast.Name):
+        name = expr.name
+        return lambda env: env[name]
+    if isinstance(expr, ast.Neg):
+        inner = compile_expr(expr.operand)
+        return lambda env: -as_number(inner(env))
+    if isinstance(expr, ast.Not):
+        inner = compile_expr(expr.operand)
+        return lambda env: not inner(env)
+    if isinstance(expr, ast.Binary):
+        fn, left, right = BINARY[expr.op], compile_expr(expr.left), compile_expr(expr.right)
+        return lambda env: fn(as_number(left(env)), as_number(right(env)))
+    if isinstance(expr, ast.Logic):
+        parts = [compile_expr(e) for e in expr.operands]
+        if expr.op == "and":
+            return lambda env: all(p(env) for p in parts)
+        return lambda env: any(p(env) for p in parts)
+    if isinstance(expr, ast.Function):
+        _, fn = FUNCTIONS[expr.name]
+        args = [compile_expr(a) for a in expr.args]
+        return lambda env: fn(*(as_number(a(env)) for a in args))
+    raise TypeError(f"not an expression: {expr!r}")
+
+
+# ---- compiled machines -------------------------------------------------------------------
+
+class CompiledRule:
+    """A rule as closures: `matches(symbols)` for its patterns, `decide(env)` → Command."""
+
+    def __init__(self, exe: "Executable", rule: ast.Rule):
+        self.rule = rule
+        slots = {n: i for i, n in enumerate(exe.head_names + exe.output_names)}
+        self.checks = []   # (slot, allowed symbols or None for "any")
+        self.binds = []    # (slot, variable)
+        for p in rule.patterns:
+            slot = slots[p.head]
+            if p.kind == "bind":
+                self.checks.append((slot, frozenset("0123456789")))
+                self.binds.append((slot, p.value))
+            elif p.kind == "digit":
+                self.checks.append((slot, frozenset(str(p.value))))
+            elif p.kind == "blank":
+                self.checks.append((slot, frozenset("_")))
+            elif p.kind == "start":
+                self.checks.append((slot, frozenset("^")))
+        self.condition = compile_expr(rule.condition) if rule.condition is not None else None
+        self.steps = [self._compile_action(exe, a) for a in rule.actions]
+
+    @staticmethod
+    def _compile_action(exe: "Executable", action: ast.Action):
+        if isinstance(action, ast.Let):
+            return ("let", action.name, compile_expr(action.expr))
+        if isinstance(action, ast.Assign):
+            return ("set", action.register, compile_expr(action.expr))
+        if isinstance(action, ast.Put):
+            return ("put", action.output, compile_expr(action.expr))
+        if isinstance(action, ast.Move):
+            return ("const", ("move", action.target, 1 if action.direction == "right" else -1))
+        if isinstance(action, ast.Finish):
+            return ("const", ("finish", action.target))
+        if isinstance(action, ast.CallMachine):
+            site = CallSite(action.machine, tuple(compile_expr(a) for a in action.args),
+                            action.result, "")
+            return ("const", ("call", site))
+        if isinstance(action, ast.Goto):
+            if action.condition is None:
+                return ("const", ("goto", action.target))
+            site = GotoSite(action.target, compile_expr(action.condition), action.otherwise, "")
+            return ("const", ("goto", site))
+        raise TypeError(f"not an action: {action!r}")
+
+    def matches(self, symbols: tuple[str, ...]) -> bool:
+        return all(symbols[slot] in allowed for slot, allowed in self.checks)
+
+    def decide(self, env: dict, symbols: tuple[str, ...]) -> tuple | None:
+        """The command this rule gives, or None when its condition does not hold."""
+        for slot, var in self.binds:
+            env[var] = int(symbols[slot])
+        if self.condition is not None and not self.condition(env):
+            return None
+        command = []
+        for step in self.steps:
+            kind = step[0]
+            if kind == "const":
+                command.append(step[1])
+            elif kind == "let":
+                env[step[1]] = step[2](env)
+            elif kind == "put":
+                value = step[2](env)
+                value = as_number(value)
+                if isinstance(value, bool) or not 0 <= value <= 9:
+                    raise RunError(f"put {value!r} on {step[1]}: an output cell holds one digit")
+                command.append(("put", step[1], str(value)))
+            else:  # set
+                command.append(("set", step[1], step[2](env)))
+        return tuple(command)
+
+
+class Executable:
+    """A machine ready to run: declarations indexed, rules compiled, dispatch cached."""
+
+    def __init__(self, machine: ast.Machine):
+        self.ast = machine
+        self.name = machine.name
+        self.operand_names = list(machine.operands)
+        self.head_names = [h.name for h in machine.heads]
+        self.head_tapes = tuple(self.operand_names.index(h.operand) for h in machine.heads)
+        self.head_index = {n: i for i, n in enumerate(self.head_names)}
+        self.register_names = [r.name for r in machine.registers]
+        self.register_index = {n: i for i, n in enumerate(self.register_names)}
+        self.output_names = [o.name for o in machine.outputs]
+        self.output_index = {n: i for i, n in enumerate(self.output_names)}
+        self.result = machine.result
+        self.start, self.halt = machine.start, machine.halt
+        self.requires = [(compile_expr(r.condition), r.message) for r in machine.requires]
+        self.rules: dict[str, list[CompiledRule]] = {}
+        for rule in machine.rules:
+            self.rules.setdefault(rule.state, []).append(CompiledRule(self, rule))
+        self.composite = bool(machine.calls)
+        self._dispatch: dict[tuple, list[CompiledRule]] = {}
+        self.call_sites = {}   # (state, machine) -> CallSite, for reading commands back
+        self.goto_sites = {}   # (state, target) -> GotoSite
+        for state, rules in self.rules.items():
+            for compiled in rules:
+                for step in compiled.steps:
+                    if step[0] != "const":
+                        continue
+                    action = step[1]
+                    if action[0] == "call":
+                        object.__setattr__(action[1], "state", state)
+                        self.call_sites[(state, action[1].machine)] = action[1]
+                    elif action[0] == "goto" and isinstance(action[1], GotoSite):
+                        object.__setattr__(action[1], "state", state)
+                        self.goto_sites[(state, action[1].target)] = action[1]
+
+    def initial(self, operands) -> Configuration:
+        if len(operands) != len(self.operand_names):
+            raise OperandError(f"{self.name} takes {len(self.operand_names)} operand(s) "
+                               f"({', '.join(self.operand_names)}), got {len(operands)}")
+        tapes = tuple(operand(v) for v in operands)
+        config = Configuration(self, self.start, tapes, tuple(-1 for _ in self.head_names),
+                               tuple(None for _ in self.register_names),
+                               tuple(OutputTape() for _ in self.output_names))
+        env = config.env()
+        for condition, message in self.requires:
+            if not condition(env):
+                raise RequirementFailed(f"{self.name}: {message}")
+        return config
+
+    def decide(self, config: Configuration) -> tuple:
+        """Fire the one rule that applies to `config` and return its command."""
+        symbols = config.symbols()
+        key = (config.state, symbols)
+        candidates = self._dispatch.get(key)
+        if candidates is None:
+            candidates = [r for r in self.rules.get(config.state, ()) if r.matches(symbols)]
+            self._dispatch[key] = candidates
+        env = config.env()
+        for rule in candidates:
+            command = rule.decide(env, symbols)
+            if command is not None:
+                return command
+        reads = ", ".join(f"{n} reads {s!r}" for n, s in zip(self.head_names + self.output_names, symbols))
+        raise NoRuleFires(f"{self.name}: no rule fires in state {config.state}"
+                          + (f" ({reads})" if reads else ""))
+
+
+# ---- the shared action code --------------------------------------------------------------
+
+CallRunner = Callable[[str, list[Digits]], tuple[object, "Trace | None"]]
+
+
+def apply(config: Configuration, command: tuple, run_call: CallRunner | None = None):
+    """Carry out `command` on `config`: returns (next configuration, callee trace or None).
+
+    This is the one definition of what an action does; the model runtime calls it too."""
+    exe = config.machine
+    heads, registers, outputs = list(config.heads), list(config.registers), list(config.outputs)
+    finished = config.finished
+    state, callee = config.state, None
+
+    def env():
+        e = dict(zip(exe.operand_names, config.operands))
+        e.update(zip(exe.register_names, registers))
+        return e
+
+    for action in command:
+        kind = action[0]
+        if kind == "set":
+            registers[exe.register_index[action[1]]] = action[2]
+        elif kind == "put":
+            i = exe.output_index[action[1]]
+            tape = outputs[i]
+            outputs[i] = OutputTape(tape.cells, action[2], tape.barred)
+        elif kind == "move":
+            name, delta = action[1], action[2]
+            if name in exe.head_index:
+                heads[exe.head_index[name]] += delta
+            else:
+                i = exe.output_index[name]
+                tape = outputs[i]
+                if delta > 0:
+                    if tape.pending is None:
+                        raise RunError(f"{exe.name}: moved {name} right without writing a digit")
+                    outputs[i] = OutputTape(tape.cells + tape.pending, None, tape.barred + "|" + tape.pending)
+                else:
+                    if not tape.cells:
+                        raise RunError(f"{exe.name}: moved {name} left of its first cell")
+                    outputs[i] = OutputTape(tape.cells[:-1], None, tape.barred[:-2])
+        elif kind == "finish":
+            name = action[1]
+            finished = finished | {name}
+            if name in exe.output_index:
+                i = exe.output_index[name]
+                tape = outputs[i]
+                # The digit under the head counts only when non-zero: a number has no leading 0.
+                if tape.pending not in (None, "0"):
+                    tape = OutputTape(tape.cells + tape.pending, None, tape.barred + "|" + tape.pending)
+                outputs[i] = OutputTape(tape.cells, None, tape.barred)
+        elif kind == "call":
+            site = action[1]
+            if run_call is None:
+                raise RunError(f"{exe.name}: a call to {site.machine} needs a call runner")
+            values = env()
+            args = [Digits.of(as_number(f(values))) for f in site.args]
+            result, callee = run_call(site.machine, args)
+            registers[exe.register_index[site.result]] = result
+        elif kind == "goto":
+            target = action[1]
+            if isinstance(target, GotoSite):
+                state = target.target if target.condition(env()) else target.otherwise
+            else:
+                state = target
+        else:
+            raise RunError(f"unknown action {kind!r}")
+    return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
+                         tuple(outputs), finished), callee
+
+
+# ---- running -----------------------------------------------------------------------------
+
+@dataclass
+class Budget:
+    """Steps left across every frame of one run, and how deep calls may nest."""
+    max_steps: int = DEFAULT_MAX_STEPS
+    max_depth: int = DEFAULT_MAX_DEPTH
+    used: int = field(default=0)
+
+
+def run(machines: "dict[str, Executable]", name: str, operands, *,
+        max_steps: int = DEFAULT_MAX_STEPS, max_depth: int = DEFAULT_MAX_DEPTH,
+        _budget: Budget | None = None, _depth: int = 0) -> Trace:
+    """Run machine `name` on `operands` to its halt state; the whole trace, calls nested."""
+    budget = _budget or Budget(max_steps, max_depth)
+    if _depth > budget.max_depth:
+        raise CallDepthExceeded(f"calls nested deeper than {budget.max_depth} frames (at {name})")
+    exe = machines[name]
+    config = exe.initial(operands)
+
+    def run_call(callee: str, args: list[Digits]):
+        trace = run(machines, callee, args, _budget=budget, _depth=_depth + 1)
+        return trace.result, trace
+
+    steps = []
+    halt, decide = exe.halt, exe.decide
+    while config.state != halt:
+        budget.used += 1
+        if budget.used > budget.max_steps:
+            raise StepBudgetExceeded(f"{name}: more than {budget.max_steps} steps "
+                                     f"(raise the budget with --max-steps)")
+        command = decide(config)
+        next_config, callee = apply(config, command, run_call)
+        steps.append(Step(config, command, callee))
+        config = next_config
+    steps.append(Step(config, None, None))
+    return Trace(exe, steps)

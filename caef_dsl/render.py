@@ -1,0 +1,364 @@
+"""Configurations and commands → text, and text → configurations and commands.
+
+One definition serves both directions: every state line comes from a *template* (the
+machine's `render` declaration for that state, or the canonical template built from its
+declarations), and the reader is a regular expression compiled from the same template.
+Commands are the comma-separated fragments of their actions, read back fragment by fragment.
+
+Three views (DESIGN.md): the full step (state line + command line; blocks for composites),
+the state line alone (`tape` mode reads it), and the finite-control `head` line.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from . import ast
+from .errors import TextParseError
+from .interpreter import Configuration, Executable, GotoSite, OutputTape, Trace
+from .values import Digits, display
+
+HALT_COMMAND = "No command to execute. Halt state."
+DEFAULT_COMMAND_PREFIX = "CMD "
+VIEWS = ("marked", "digits", "value")
+_BARS = r"(?:\|\d)*"
+
+
+@lru_cache(maxsize=4096)
+def barred(digits: str) -> str:
+    return "".join("|" + d for d in digits)
+
+
+class Renderer:
+    """Text views of one machine's configurations and commands."""
+
+    def __init__(self, exe: Executable):
+        self.exe = exe
+        machine = exe.ast
+        self.prefix = machine.command_prefix if machine.command_prefix is not None else DEFAULT_COMMAND_PREFIX
+        self.templates = {state: r.items for r in machine.renders for state in r.states}
+        self._line_fns: dict[str, list] = {}
+        self._readers: dict[str, tuple] = {}
+        self._commands: dict[tuple, str] = {}
+        self.state_pattern = re.compile(re.escape(exe.name) + r", (\w+),")
+        # The head view shows what the finite control reads: every head, the outputs that
+        # some rule reads, operands that conditions test, and the registers.
+        read = {p.head for r in machine.rules for p in r.patterns}
+        self.head_view_outputs = [i for i, n in enumerate(exe.output_names) if n in read]
+        tested = set()
+        for rule in machine.rules:
+            if rule.condition is not None:
+                tested |= _names(rule.condition)
+        self.head_view_operands = [i for i, n in enumerate(exe.operand_names) if n in tested]
+
+    # -- kinds of elements
+    def kind(self, name: str) -> str:
+        exe = self.exe
+        if name in exe.head_index:
+            return "head"
+        if name in exe.output_index:
+            return "output"
+        if name in exe.register_index:
+            return "register"
+        if name in exe.operand_names:
+            return "operand"
+        raise KeyError(name)
+
+    def template(self, state: str) -> tuple:
+        """The render items of `state`: declared, or canonical from the declarations."""
+        if state in self.templates:
+            return self.templates[state]
+        exe = self.exe
+        items: list = [ast.Text(f"{exe.name}, {state}, ")]
+        parts: list[list] = [[ast.Ref(h)] for h in exe.head_names]
+        parts += [[ast.Ref(o)] for o in exe.output_names]
+        parts += [[ast.Text(f"[{r}]"), ast.Ref(r)] for r in exe.register_names]
+        if not exe.head_names:  # composites: their operands, plainly
+            parts = [[ast.Text(f"[{n}]"), ast.Ref(n, "digits")] for n in exe.operand_names] + parts
+        for i, part in enumerate(parts):
+            items += ([ast.Text(" ")] if i else []) + part
+        return tuple(items)
+
+    # -- state lines
+    def _piece(self, ref: ast.Ref):
+        exe, name, view = self.exe, ref.name, ref.view or "marked"
+        kind = self.kind(name)
+        if kind == "head":
+            i, tape = exe.head_index[name], exe.head_tapes[exe.head_index[name]]
+            marker = f"[{name}]"
+            if view == "digits":
+                return lambda c: barred(c.operands[tape])
+
+            def marked(c):
+                text, p = barred(c.operands[tape]), c.heads[i]
+                return f"{marker} {text}" if p < 0 else text[:2 * p] + marker + text[2 * p:]
+            return marked
+        if kind == "output":
+            i, marker = exe.output_index[name], f"[{name}]"
+            if view == "digits":
+                return lambda c: c.outputs[i].barred
+            return lambda c: c.outputs[i].barred + marker
+        if kind == "register":
+            i = exe.register_index[name]
+            if view == "digits":
+                return lambda c: "" if c.registers[i] is None else Digits.of(c.registers[i]).barred
+            return lambda c: display(c.registers[i])
+        i = exe.operand_names.index(name)
+        return lambda c: barred(c.operands[i])
+
+    def _line(self, state: str) -> list:
+        fns = self._line_fns.get(state)
+        if fns is None:
+            fns = []
+            for item in self.template(state):
+                if isinstance(item, ast.Text):
+                    text = item.text
+                    fns.append(lambda c, text=text: text)
+                elif isinstance(item, ast.StateName):
+                    fns.append(lambda c: c.state)
+                elif item.fallback is None:
+                    fns.append(self._piece(item))
+                else:
+                    piece, fallback = self._piece(item), item.fallback
+                    fns.append(lambda c, piece=piece, fallback=fallback: piece(c) or fallback)
+            self._line_fns[state] = fns
+        return fns
+
+    def state_line(self, config: Configuration) -> str:
+        return "".join(fn(config) for fn in self._line(config.state))
+
+    def head_line(self, config: Configuration) -> str:
+        """The finite-control view: state, symbol under each head, registers."""
+        exe = self.exe
+        parts = [exe.name, config.state]
+        symbols = config.symbols()
+        for name, symbol in zip(exe.head_names, symbols):
+            parts += [name, symbol]
+        for i in self.head_view_outputs:
+            parts += [exe.output_names[i], config.outputs[i].symbol()]
+        for i in self.head_view_operands:
+            parts += [exe.operand_names[i], barred(config.operands[i])]
+        for name, value in zip(exe.register_names, config.registers):
+            parts += [name, "-" if value is None else display(value)]
+        return " ".join(parts)
+
+    # -- commands
+    def command_line(self, command: tuple | None) -> str:
+        if command is None:
+            return HALT_COMMAND
+        text = self._commands.get(command)
+        if text is None:
+            text = self.prefix + ", ".join(_fragment(a) for a in command)
+            self._commands[command] = text
+        return text
+
+    # -- reading text back
+    def parse_command(self, state: str, text: str) -> tuple | None:
+        """A command line → the command (None for the halt line). Raises TextParseError."""
+        text = text.strip("\n")
+        if text == HALT_COMMAND:
+            return None
+        if not text.startswith(self.prefix.rstrip()):
+            raise TextParseError(f"command does not start with {self.prefix.strip()!r}: {text!r}")
+        body = text[len(self.prefix.rstrip()):].lstrip(" ")
+        fragments = body.split(", ")
+        exe, command = self.exe, []
+        for fragment in fragments[:-1]:
+            read = self.parse_call if fragment.startswith("[CALL]") else self._read_fragment
+            command.append(read(state, fragment))
+        target = fragments[-1]
+        if not re.fullmatch(r"\w+", target):
+            raise TextParseError(f"command must end with the next state, not {target!r}")
+        site = exe.goto_sites.get((state, target))
+        command.append(("goto", site if site is not None else target))
+        return tuple(command)
+
+    def _read_fragment(self, state: str, fragment: str) -> tuple:
+        m = re.fullmatch(r"\[(\w+)\](?: (RIGHT|LEFT)| (True|False|\d+)|((?:\|\d)+))?", fragment)
+        if not m:
+            raise TextParseError(f"cannot read command fragment {fragment!r}")
+        name, direction, word, digits = m.groups()
+        exe = self.exe
+        if direction:
+            if name not in exe.head_index and name not in exe.output_index:
+                raise TextParseError(f"{name} is not a head or output of {exe.name}")
+            return ("move", name, 1 if direction == "RIGHT" else -1)
+        if word is None and digits is None:
+            if name not in exe.register_index and name not in exe.output_index:
+                raise TextParseError(f"{name} is not a register or output of {exe.name}")
+            return ("finish", name)
+        if name in exe.output_index:
+            if word is None or not word.isdigit() or len(word) != 1:
+                raise TextParseError(f"an output cell holds one digit: {fragment!r}")
+            return ("put", name, word)
+        if name not in exe.register_index:
+            raise TextParseError(f"{name} is not a register of {exe.name}")
+        if digits is not None:
+            return ("set", name, Digits(digits.replace("|", "")))
+        return ("set", name, word == "True" if word in ("True", "False") else int(word))
+
+    def parse_call(self, state: str, fragment: str):
+        m = re.fullmatch(r"\[CALL\] (\w+)", fragment)
+        site = self.exe.call_sites.get((state, m.group(1))) if m else None
+        if site is None:
+            raise TextParseError(f"state {state} of {self.exe.name} makes no call {fragment!r}")
+        return ("call", site)
+
+    def _reader(self, state: str):
+        reader = self._readers.get(state)
+        if reader is None:
+            pattern, slots = [], []
+            for item in self.template(state):
+                if isinstance(item, ast.Text):
+                    pattern.append(re.escape(item.text))
+                    continue
+                if isinstance(item, ast.StateName):
+                    pattern.append(re.escape(state))
+                    continue
+                group = f"g{len(slots)}"
+                view, kind = item.view or "marked", self.kind(item.name)
+                if kind == "head" and view == "marked":
+                    marker = re.escape(f"[{item.name}]")
+                    inner = (f"(?:{marker} (?P<{group}s>{_BARS})|"
+                             f"(?P<{group}l>{_BARS}){marker}(?P<{group}r>{_BARS}))")
+                elif kind == "output" and view == "marked":
+                    inner = f"(?P<{group}>{_BARS}){re.escape(f'[{item.name}]')}"
+                elif kind == "register" and view != "digits":
+                    inner = f"(?P<{group}>True|False|-?\\d+|(?:\\|\\d)+|)"
+                else:
+                    inner = f"(?P<{group}>{_BARS})"
+                if item.fallback is not None:
+                    inner = f"(?:{inner}|{re.escape(item.fallback)})"
+                pattern.append(inner)
+                slots.append((group, item.name, kind, view))
+            reader = (re.compile("".join(pattern)), slots)
+            self._readers[state] = reader
+        return reader
+
+    def parse_state_line(self, text: str) -> Configuration:
+        """A state line → the configuration it shows (what it does not show is unset)."""
+        exe = self.exe
+        m = self.state_pattern.match(text)
+        state = m.group(1) if m else None
+        if state is None:
+            m = re.match(re.escape(exe.name) + r" (\w+) ", text)
+            state = m.group(1) if m else None
+        if state is None or (state not in exe.rules and state != exe.halt):
+            raise TextParseError(f"not a state line of {exe.name}: {text!r}")
+        pattern, slots = self._reader(state)
+        m = pattern.fullmatch(text)
+        if not m:
+            raise TextParseError(f"state line does not match the {state} template of {exe.name}: {text!r}")
+        operands = [None] * len(exe.operand_names)
+        heads = [-1] * len(exe.head_names)
+        registers = [None] * len(exe.register_names)
+        outputs = [OutputTape() for _ in exe.output_names]
+        for group, name, kind, view in slots:
+            if kind == "head":
+                i = exe.head_index[name]
+                tape = exe.head_tapes[i]
+                if view == "marked" and m.group(group + "s") is None and m.group(group + "l") is not None:
+                    left, right = m.group(group + "l"), m.group(group + "r")
+                    heads[i] = len(left) // 2
+                    operands[tape] = operands[tape] or Digits((left + right).replace("|", ""))
+                else:
+                    raw = m.group(group + "s") if view == "marked" else m.group(group)
+                    operands[tape] = operands[tape] or Digits((raw or "").replace("|", ""))
+            elif kind == "output":
+                raw = m.group(group) or ""
+                outputs[exe.output_index[name]] = OutputTape(raw.replace("|", ""), None, raw)
+            elif kind == "register":
+                registers[exe.register_index[name]] = _read_value(m.group(group))
+            else:
+                i = exe.operand_names.index(name)
+                operands[i] = operands[i] or Digits((m.group(group) or "").replace("|", ""))
+        missing = [n for n, v in zip(exe.operand_names, operands) if v is None]
+        if missing:
+            raise TextParseError(f"the {state} line of {exe.name} does not show operand(s) {', '.join(missing)}")
+        return Configuration(exe, state, tuple(operands), tuple(heads), tuple(registers), tuple(outputs))
+
+
+def _read_value(raw: str | None):
+    if raw is None or raw == "":
+        return None
+    if raw in ("True", "False"):
+        return raw == "True"
+    if raw.startswith("|"):
+        return Digits(raw.replace("|", ""))
+    return int(raw)
+
+
+def _names(expr) -> set[str]:
+    if isinstance(expr, ast.Name):
+        return {expr.name}
+    children = []
+    for attr in ("operand", "left", "right"):
+        if hasattr(expr, attr):
+            children.append(getattr(expr, attr))
+    children += list(getattr(expr, "operands", ()) or ()) + list(getattr(expr, "args", ()) or ())
+    return set().union(*(_names(c) for c in children)) if children else set()
+
+
+def _fragment(action: tuple) -> str:
+    kind = action[0]
+    if kind == "set":
+        value = action[2]
+        return f"[{action[1]}]{value.barred}" if isinstance(value, Digits) else f"[{action[1]}] {value}"
+    if kind == "put":
+        return f"[{action[1]}] {action[2]}"
+    if kind == "move":
+        return f"[{action[1]}] {'RIGHT' if action[2] > 0 else 'LEFT'}"
+    if kind == "finish":
+        return f"[{action[1]}]"
+    if kind == "call":
+        return f"[CALL] {action[1].machine}"
+    target = action[1]
+    return target.target if isinstance(target, GotoSite) else target
+
+
+def renderer(exe: Executable) -> Renderer:
+    """The (cached) renderer of a machine."""
+    r = getattr(exe, "_renderer", None)
+    if r is None:
+        r = exe._renderer = Renderer(exe)
+    return r
+
+
+# ---- whole traces ------------------------------------------------------------------------
+
+def step_pairs(trace: Trace) -> list[list[str]]:
+    """The paper's `get_transition_seq()`: [state, command] per step for basic machines;
+    for composites, [input block, output block] per transition (see docs/trace-format.md)."""
+    r = renderer(trace.machine)
+    if not trace.machine.composite:
+        return [[r.state_line(s.config), r.command_line(s.command)] for s in trace.steps]
+    return [[returning_block(trace.steps[t]), entering_block(trace.steps[t + 1])]
+            for t in range(len(trace.steps) - 1)]
+
+
+def entering_block(step) -> str:
+    """State + command, and for a call the callee's first state + command (output block)."""
+    r = renderer(step.config.machine)
+    lines = [r.state_line(step.config), r.command_line(step.command)]
+    if step.call is not None:
+        first = step.call.steps[0]
+        callee = renderer(first.config.machine)
+        lines += [callee.state_line(first.config), callee.command_line(first.command)]
+    return "\n".join(lines)
+
+
+def returning_block(step) -> str:
+    """State + command, and for a call the callee's halting state (input block)."""
+    r = renderer(step.config.machine)
+    lines = [r.state_line(step.config), r.command_line(step.command)]
+    if step.call is not None:
+        last = step.call.steps[-1]
+        lines += [renderer(last.config.machine).state_line(last.config), HALT_COMMAND]
+    return "\n".join(lines) + "\n"
+
+
+def result_token(value) -> str:
+    """The result as the paper's aligner reads it from the halting line: digits or True/False."""
+    if isinstance(value, Digits):
+        return value.decimal
+    return str(value)

@@ -1,0 +1,69 @@
+"""The values machines compute with: small integers, booleans, and `Digits` — a number as the
+digits of a tape, least significant first, exactly as written (leading zeros kept)."""
+from __future__ import annotations
+
+from .errors import OperandError
+
+
+class Digits(str):
+    """A number as tape cells, least significant digit first: 45 is Digits("54")."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, value: "int | Digits") -> "Digits":
+        if isinstance(value, Digits):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise OperandError(f"expected a non-negative integer, got {value!r}")
+        return cls(str(value)[::-1])
+
+    @property
+    def number(self) -> int:
+        return int(self[::-1]) if self else 0
+
+    @property
+    def decimal(self) -> str:
+        """The number as people write it, leading zeros dropped ("0" when empty)."""
+        return self[::-1].lstrip("0") or "0"
+
+    @property
+    def barred(self) -> str:
+        """The paper's tape rendering: `|` before every digit (45 → `|5|4`)."""
+        return "".join("|" + d for d in self)
+
+    def __repr__(self) -> str:
+        return f"Digits({self.decimal})"
+
+
+def operand(value) -> Digits:
+    """An operand given by a user (int, decimal string, or Digits) as a tape."""
+    if isinstance(value, Digits):
+        return value
+    if isinstance(value, bool):
+        raise OperandError(f"operand {value!r} is not a non-negative integer")
+    if isinstance(value, int):
+        if value < 0:
+            raise OperandError(f"operand {value} is negative; machines take non-negative integers")
+        return Digits(str(value)[::-1])
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit() or not text.isascii():
+            raise OperandError(f"operand {value!r} is not a non-negative integer")
+        text = text.lstrip("0") or "0"
+        return Digits(text[::-1])
+    raise OperandError(f"operand {value!r} is not a non-negative integer")
+
+
+def as_number(value) -> int | bool:
+    """Arithmetic sees digit tapes as the integers they spell."""
+    return value.number if isinstance(value, Digits) else value
+
+
+def display(value) -> str:
+    """A value as a command or head line shows it: `7`, `True`, `|5|4`; unset is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Digits):
+        return value.barred
+    return str(value)

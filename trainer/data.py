@@ -1,0 +1,150 @@
+"""Compiled dataset folders (manifest.json + JSON Lines) → tokenized training examples.
+
+Each example is prompt tokens then completion tokens then EOS; the loss is taken on the
+completion and the EOS only (labels are -100 on the prompt), so the model learns to stop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from trainer.errors import TrainerError
+from trainer.tokenizer import symbols_of
+
+IGNORE_INDEX = -100  # the label value PyTorch's cross-entropy skips
+
+
+@dataclass
+class DatasetInfo:
+    """What the runtime needs to know about the data a model was trained on."""
+
+    mode: str
+    stage: str | None
+    machines: list[str]
+    folders: list[str]
+    alphabet: set[str] = field(default_factory=set)
+
+
+def read_manifest(folder: Path) -> dict:
+    """The folder's manifest, checked for the fields the trainer relies on."""
+    folder = Path(folder)
+    path = folder / "manifest.json"
+    if not folder.is_dir():
+        raise TrainerError(f"dataset folder {folder} does not exist")
+    if not path.is_file():
+        raise TrainerError(f"{folder} has no manifest.json: not a compiled dataset (make one with `caef compile`)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise TrainerError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise TrainerError(f"{path} has no \"files\" table")
+    for name in manifest["files"]:
+        if not (folder / name).is_file():
+            raise TrainerError(f"{path} lists {name}, which is not in {folder}")
+    return manifest
+
+
+def load_records(folders: list[Path], split: str = "train", stage: str | None = None) -> tuple[list[dict], DatasetInfo]:
+    """Every `split` record of the executor and aligner files of `folders`, optionally only one `stage`."""
+    records: list[dict] = []
+    modes, machines, alphabet, stages = set(), [], set(), set()
+    for folder in map(Path, folders):
+        manifest = read_manifest(folder)
+        modes.add(manifest.get("mode"))
+        machines += [m for m in manifest.get("machines", []) if m not in machines]
+        alphabet.update(manifest.get("alphabet", []))
+        for name, entry in sorted(manifest["files"].items()):
+            if entry.get("split", "train") != split:
+                continue
+            for number, line in enumerate((folder / name).read_text(encoding="utf-8").splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    record = None
+                if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("prompt", "completion")):
+                    raise TrainerError(f"{folder / name}:{number}: not a record with string prompt and completion")
+                stages.add(record.get("stage", manifest.get("stage")))
+                if stage is None or record.get("stage", manifest.get("stage")) == stage:
+                    records.append(record)
+    if len(modes) > 1:
+        raise TrainerError(f"the datasets mix modes {sorted(map(str, modes))}: train one model per mode")
+    if not records:
+        wanted = f"stage {stage!r} " if stage else ""
+        raise TrainerError(f"no {wanted}{split} records in {', '.join(map(str, folders))} (stages found: {sorted(map(str, stages))})")
+    found_stage = stage or (next(iter(stages)) if len(stages) == 1 else None)
+    info = DatasetInfo(
+        mode=modes.pop() or "unknown", stage=found_stage, machines=machines, folders=[str(Path(f).resolve()) for f in folders], alphabet=alphabet
+    )
+    return records, info
+
+
+def trace_symbols(records: list[dict], info: DatasetInfo) -> set[str]:
+    """The vocabulary a tokenizer needs: the manifest's alphabet and every symbol in the records."""
+    return symbols_of(info.alphabet) | symbols_of(r["prompt"] + r["completion"] for r in records)
+
+
+class TokenizedDataset(torch.utils.data.Dataset):
+    """Examples `{"input_ids", "labels"}`: prompt (as the runtime encodes it), completion, EOS."""
+
+    def __init__(self, records: list[dict], tokenizer):
+        # The runtime encodes a prompt with the tokenizer's own special tokens (a BOS for most
+        # pretrained models, none for the word-level one) and generates after it: match that.
+        prompts = tokenizer([r["prompt"] for r in records])["input_ids"]
+        completions = tokenizer([r["completion"] for r in records], add_special_tokens=False)["input_ids"]
+        eos = [tokenizer.eos_token_id]
+        self.examples = [
+            {"input_ids": p + c + eos, "labels": [IGNORE_INDEX] * len(p) + c + eos} for p, c in zip(prompts, completions)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict:
+        return self.examples[index]
+
+
+class PadCollator:
+    """Pads a batch on the right to its longest example (labels with -100, attention mask 0)."""
+
+    def __init__(self, pad_token_id: int):
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
+        width = max(len(e["input_ids"]) for e in examples)
+
+        def padded(key: str, value: int) -> torch.Tensor:
+            return torch.tensor([e[key] + [value] * (width - len(e[key])) for e in examples])
+
+        ids = padded("input_ids", self.pad_token_id)
+        mask = torch.tensor([[1] * len(e["input_ids"]) + [0] * (width - len(e["input_ids"])) for e in examples])
+        return {"input_ids": ids, "attention_mask": mask, "labels": padded("labels", IGNORE_INDEX)}
+
+
+def write_dataset(folder: Path, train: list[dict], test: list[dict] = (), *, mode: str, stage: str, machines: list[str]) -> Path:
+    """Write records as a dataset folder in the `caef compile` layout (for fixtures and benchmarks)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for split, records in (("train", train), ("test", test)):
+        if not records:
+            continue
+        body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        (folder / f"{split}.jsonl").write_text(body, encoding="utf-8")
+        entries[f"{split}.jsonl"] = {
+            "split": split,
+            "kind": "executor",
+            "records": len(records),
+            "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        }
+    alphabet = sorted(symbols_of(r["prompt"] + r["completion"] for r in [*train, *test]))
+    manifest = {"files": entries, "mode": mode, "stage": stage, "machines": machines, "alphabet": alphabet}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return folder

@@ -1,0 +1,139 @@
+"""Models: a Llama from a size preset, a local Hugging Face causal LM with LoRA, and trained runs.
+
+Every trained run folder holds `caef_run.json`, which says how to open it (`load_run`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+from trainer.errors import TrainerError
+from trainer.presets import PRESETS
+
+RUN_FILE = "caef_run.json"
+
+
+def preferred_dtype() -> torch.dtype:
+    """bf16 weights on a GPU that supports them (halves memory), fp32 elsewhere."""
+    return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
+
+
+def new_model(preset: str, tokenizer) -> LlamaForCausalLM:
+    """A randomly initialised Llama of the given preset over the tokenizer's vocabulary."""
+    if preset not in PRESETS:
+        raise TrainerError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)})")
+    p = PRESETS[preset]
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=p.hidden,
+        intermediate_size=p.mlp,
+        num_hidden_layers=p.layers,
+        num_attention_heads=p.heads,
+        num_key_value_heads=p.heads,
+        max_position_embeddings=8192,  # RoPE has no learned positions: this only bounds generation
+        tie_word_embeddings=True,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    return LlamaForCausalLM(config)
+
+
+def check_causal_lm(path: Path) -> None:
+    """Raise TrainerError unless `path` is a local folder holding a causal-LM config."""
+    path = Path(path)
+    if not path.is_dir():
+        raise TrainerError(f"{path} is neither a preset ({', '.join(PRESETS)}) nor a model folder")
+    try:
+        config = AutoConfig.from_pretrained(path)
+    except (OSError, ValueError) as error:
+        raise TrainerError(f"{path} is not a Hugging Face model folder: {str(error).splitlines()[0]}") from None
+    if type(config) not in MODEL_FOR_CAUSAL_LM_MAPPING:
+        raise TrainerError(f"{path} holds a {config.model_type!r} model, which is not a causal LM")
+
+
+def load_tokenizer(path: Path):
+    """The tokenizer saved in `path`, with a pad token (EOS when the tokenizer has none)."""
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except (OSError, ValueError, TypeError) as error:
+        raise TrainerError(f"no usable tokenizer in {path}: {str(error).splitlines()[0]}") from None
+    if tokenizer.eos_token_id is None:
+        raise TrainerError(f"the tokenizer in {path} has no EOS token, so a trained model could not stop")
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token  # padded positions carry no loss and no attention
+    return tokenizer
+
+
+def load_causal_lm(path: Path, tokenizer):
+    """The pretrained causal LM in `path`, its embeddings grown to the tokenizer if tokens were added."""
+    check_causal_lm(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=preferred_dtype())
+    if len(tokenizer) > model.get_input_embeddings().num_embeddings:
+        model.resize_token_embeddings(len(tokenizer))
+    model.config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model
+
+
+def _module_name(model, module) -> str:
+    return next(name for name, m in model.named_modules() if m is module).rsplit(".", 1)[-1]
+
+
+def add_lora(model, *, rank: int, alpha: int, dropout: float, targets: list[str], new_token_ids: list[int]):
+    """Wrap `model` with a trainable LoRA adapter; rows of added tokens are trained too."""
+    from peft import LoraConfig, get_peft_model
+
+    trainable_tokens = None
+    if new_token_ids:
+        # Only the new rows are trained (not whole embedding matrices); an untied LM head needs
+        # its rows too, or the model could read the new symbols but never write them.
+        trainable_tokens = {_module_name(model, model.get_input_embeddings()): new_token_ids}
+        output = model.get_output_embeddings()
+        if output is not None and output.weight is not model.get_input_embeddings().weight:
+            trainable_tokens[_module_name(model, output)] = new_token_ids
+    config = LoraConfig(
+        r=rank,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules=targets,
+        trainable_token_indices=trainable_tokens,
+        task_type="CAUSAL_LM",
+    )
+    try:
+        return get_peft_model(model, config)
+    except ValueError as error:
+        raise TrainerError(f"cannot attach LoRA to the model: {str(error).splitlines()[0]}") from None
+
+
+def read_run(folder: Path) -> dict:
+    """The `caef_run.json` of a trained run folder."""
+    path = Path(folder) / RUN_FILE
+    if not path.is_file():
+        raise TrainerError(f"{folder} is not a trained caef run (no {RUN_FILE})")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_run(folder: Path, trainable: bool = False):
+    """(model, tokenizer) of a trained run: a whole model, or its base model plus the LoRA adapter."""
+    folder = Path(folder)
+    run = read_run(folder)
+    tokenizer = load_tokenizer(folder)
+    if run["kind"] == "lora":
+        from peft import PeftModel
+
+        base = load_causal_lm(Path(run["base_model"]), tokenizer)
+        return PeftModel.from_pretrained(base, folder, is_trainable=trainable), tokenizer
+    check_causal_lm(folder)
+    return AutoModelForCausalLM.from_pretrained(folder), tokenizer
+
+
+def parameter_counts(model) -> tuple[int, int]:
+    """(total, trainable) parameters; tied weights count once."""
+    params = list(model.parameters())
+    return sum(p.numel() for p in params), sum(p.numel() for p in params if p.requires_grad)

@@ -1,0 +1,246 @@
+"""The training run: data → tokenizer + model → Hugging Face `Trainer` → a loadable folder.
+
+The HF Trainer does the loop (AdamW, warm-up + cosine, checkpoints, resume, progress bar), so
+the same command runs under `torchrun --nproc_per_node=N` and `accelerate launch` (DDP; gloo on CPU).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_utils import get_last_checkpoint
+
+from trainer import data as datasets
+from trainer import model as models
+from trainer.errors import TrainerError
+from trainer.presets import PRESETS
+from trainer.tokenizer import build_tokenizer, missing_symbols, symbols_to_add
+
+LORA_LR, SCRATCH_LR = 2e-4, 2e-3
+
+
+class TimeBudget(TrainerCallback):
+    """Stops training (and saves a checkpoint to resume from) once the wall-time budget is spent."""
+
+    def __init__(self, minutes: float):
+        self.seconds = minutes * 60
+        self.start = time.monotonic()
+        self.fired = False
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.start = time.monotonic()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        over = torch.tensor(float(time.monotonic() - self.start > self.seconds))
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            # Every rank must stop at the same step, or the others hang in the next all-reduce.
+            torch.distributed.all_reduce(over, op=torch.distributed.ReduceOp.MAX)
+        if over.item():
+            self.fired = True
+            control.should_training_stop = True
+            control.should_save = True
+
+
+class Throughput(TrainerCallback):
+    """Wall time and non-padding tokens per second of this session (a resumed run counts its own part)."""
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.start, self.tokens_at_start = time.monotonic(), state.num_input_tokens_seen
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self.wall_s = time.monotonic() - self.start
+        self.tokens = state.num_input_tokens_seen - self.tokens_at_start
+        self.tokens_per_s = self.tokens / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def _check_out(out: Path, resume: bool) -> Path | None:
+    """The checkpoint to resume from (None for a fresh run); refuses to train over a used folder."""
+    if out.exists() and not out.is_dir():
+        raise TrainerError(f"--out {out} is a file")
+    if resume:
+        checkpoint = get_last_checkpoint(out) if out.is_dir() else None
+        if checkpoint is None:
+            raise TrainerError(f"--resume: no checkpoint-* folder in {out} to continue from")
+        return Path(checkpoint)
+    if out.is_dir() and any(out.iterdir()):
+        raise TrainerError(f"--out {out} is not empty: pass --resume to continue it, or choose another folder")
+    return None
+
+
+def _base_tokenizer(source: Path, symbols: set[str], add_tokens: bool):
+    """The tokenizer of a base model or earlier run, with trace symbols added or checked present."""
+    tokenizer = models.load_tokenizer(source)
+    if add_tokens:
+        tokenizer.add_tokens(symbols_to_add(tokenizer, symbols))
+    elif missing := missing_symbols(tokenizer, symbols):
+        shown = " ".join(repr(s) for s in missing[:8]) + (" ..." if len(missing) > 8 else "")
+        raise TrainerError(
+            f"the tokenizer of {source} cannot encode {len(missing)} dataset symbols ({shown}): pass --add-tokens or use a matching model"
+        )
+    return tokenizer
+
+
+def build_model(args, symbols: set[str], checkpoint: Path | None):
+    """(model, tokenizer, run description) for a preset, a base model + LoRA, or --init-from.
+
+    On --resume the tokenizer comes from the checkpoint, so the vocabulary is the one trained.
+    """
+    if args.init_from:
+        run = models.read_run(args.init_from)
+        if run["kind"] == "lora" and args.add_tokens:
+            raise TrainerError("--add-tokens cannot grow the vocabulary of a LoRA run given to --init-from")
+        tokenizer = models.load_tokenizer(checkpoint) if checkpoint else _base_tokenizer(Path(args.init_from), symbols, args.add_tokens)
+        model, _ = models.load_run(args.init_from, trainable=True)
+        if len(tokenizer) > model.get_input_embeddings().num_embeddings:
+            model.resize_token_embeddings(len(tokenizer))
+        return model, tokenizer, {"kind": run["kind"], "base_model": run.get("base_model"), "tokenizer": run["tokenizer"]}
+
+    if args.model in PRESETS:
+        tokenizer = models.load_tokenizer(checkpoint) if checkpoint else build_tokenizer(symbols)
+        return models.new_model(args.model, tokenizer), tokenizer, {"kind": "full", "base_model": None, "tokenizer": "caef-word-level"}
+
+    base = Path(args.model)
+    models.check_causal_lm(base)
+    base_tokenizer = models.load_tokenizer(base)
+    base_size = len(base_tokenizer)
+    tokenizer = models.load_tokenizer(checkpoint) if checkpoint else _base_tokenizer(base, symbols, args.add_tokens)
+    model = models.load_causal_lm(base, tokenizer)
+    model = models.add_lora(
+        model,
+        rank=args.lora_rank,
+        alpha=args.lora_alpha,
+        dropout=args.lora_dropout,
+        targets=[t.strip() for t in args.lora_targets.split(",") if t.strip()],
+        new_token_ids=list(range(base_size, len(tokenizer))),
+    )
+    kind = "base+added-tokens" if len(tokenizer) > base_size else "base"
+    return model, tokenizer, {"kind": "lora", "base_model": str(base.resolve()), "tokenizer": kind}
+
+
+def _max_steps(args, examples: int) -> int:
+    """--max-steps or --epochs, whichever ends first, as optimizer steps (the cosine spans them)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    per_epoch = math.ceil(examples / (args.batch_size * world * args.grad_accum))
+    by_epochs = math.ceil(args.epochs * per_epoch)
+    return min(args.max_steps, by_epochs) if args.max_steps else by_epochs
+
+
+def run(args) -> int:
+    """Train as `args` (see `trainer.cli.add_train_arguments`) say; raise TrainerError on bad input."""
+    out = Path(args.out)
+    if args.init_from and args.model:
+        raise TrainerError("give --model or --init-from, not both")
+    args.model = args.model or "tiny"
+    if not args.init_from and args.model not in PRESETS and not Path(args.model).exists():
+        raise TrainerError(f"unknown preset {args.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
+    checkpoint = _check_out(out, args.resume)
+    records, info = datasets.load_records(args.data, stage=args.stage)
+    symbols = datasets.trace_symbols(records, info)
+    set_seed(args.seed)
+    model, tokenizer, description = build_model(args, symbols, checkpoint)
+    train_set = datasets.TokenizedDataset(records, tokenizer)
+    max_steps = _max_steps(args, len(train_set))
+    use_cuda = torch.cuda.is_available()
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    bf16 = args.bf16 if args.bf16 is not None else (use_cuda and torch.cuda.is_bf16_supported())
+    lr = args.lr or (LORA_LR if description["kind"] == "lora" else SCRATCH_LR)
+
+    training_args = TrainingArguments(
+        output_dir=str(out),
+        per_device_train_batch_size=args.batch_size,
+        gradient_accumulation_steps=args.grad_accum,
+        learning_rate=lr,
+        lr_scheduler_type="cosine",
+        warmup_steps=args.warmup,
+        weight_decay=args.weight_decay,
+        max_steps=max_steps,
+        logging_steps=args.log_every,
+        save_strategy="steps",
+        save_steps=args.save_every,
+        save_total_limit=args.keep_checkpoints,
+        seed=args.seed,
+        bf16=bf16,
+        use_cpu=not use_cuda,
+        ddp_backend="gloo" if distributed and not use_cuda else None,
+        ddp_find_unused_parameters=False,
+        train_sampling_strategy="group_by_length" if args.group_by_length else "random",
+        include_num_input_tokens_seen="non_padding",
+        remove_unused_columns=False,
+        dataloader_pin_memory=use_cuda,
+        report_to="none",
+    )
+    budget = TimeBudget(args.time_budget) if args.time_budget else None
+    throughput = Throughput()
+    trainer = Trainer(
+        model=model,
+        args=training_args,
+        train_dataset=train_set,
+        data_collator=datasets.PadCollator(tokenizer.pad_token_id),
+        processing_class=tokenizer,
+        callbacks=[throughput] + ([budget] if budget else []),
+    )
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    trainer.save_model(str(out))
+    if not trainer.is_world_process_zero():
+        return 0
+
+    total, trainable = models.parameter_counts(model)
+    curve = [[entry["step"], entry["loss"]] for entry in trainer.state.log_history if "loss" in entry]
+    stopped_by = "time_budget" if budget and budget.fired else ("max_steps" if args.max_steps and max_steps == args.max_steps else "epochs")
+    metrics = {
+        "global_step": trainer.state.global_step,
+        "max_steps": max_steps,
+        "stopped_by": stopped_by,
+        "resumed_from": checkpoint.name if checkpoint else None,
+        "final_loss": curve[-1][1] if curve else None,
+        "loss_curve": curve,
+        "tokens_per_second": round(throughput.tokens_per_s, 1),
+        "tokens_seen": throughput.tokens,
+        "wall_time_s": round(throughput.wall_s, 2),
+        "parameters": {"total": total, "trainable": trainable},
+        "records": len(train_set),
+        "world_size": training_args.world_size,
+        "device": str(training_args.device),
+        "bf16": bf16,
+        "learning_rate": lr,
+        "arguments": {k: v for k, v in vars(args).items() if not callable(v)},
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n", encoding="utf-8")
+    run_file = {
+        **description,
+        "mode": info.mode,
+        "stage": info.stage,
+        "machines": info.machines,
+        "datasets": info.folders,
+        "vocab_size": len(tokenizer),
+        "eos_token": tokenizer.eos_token,
+        "prompt_add_special_tokens": True,
+    }
+    (out / models.RUN_FILE).write_text(json.dumps(run_file, indent=2) + "\n", encoding="utf-8")
+    _print_summary(out, metrics)
+    return 0
+
+
+def _print_summary(out: Path, metrics: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"trained → {out}")
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label, value in (
+        ("steps", metrics["global_step"]),
+        ("stopped by", metrics["stopped_by"]),
+        ("final loss", f"{metrics['final_loss']:.4f}" if metrics["final_loss"] is not None else "-"),
+        ("tokens/s", f"{metrics['tokens_per_second']:,.0f}"),
+        ("wall time", f"{metrics['wall_time_s']:.1f} s"),
+        ("parameters (trainable)", f"{metrics['parameters']['total']:,} ({metrics['parameters']['trainable']:,})"),
+    ):
+        table.add_row(label, str(value))
+    Console(stderr=True).print(table)
