@@ -106,7 +106,7 @@ class _MachineCheck:
         m = self.m
         if rule.state == m.halt:
             self.error(rule.pos, f"the halt state {m.halt} cannot have rules")
-        scope = set(m.operands) | set(self.registers)
+        scope = set(m.operands) | set(self.registers) | set(self.heads)
         seen_heads = set()
         for p in rule.patterns:
             if p.head not in self.heads and p.head not in self.outputs:
@@ -125,7 +125,7 @@ class _MachineCheck:
             self.error(rule.pos, f"a rule must end with a goto (-> state)")
         elif len(gotos) > 1:
             self.error(gotos[0].pos, "a rule has one goto, at its end")
-        outer = set(m.operands) | set(self.registers)
+        outer = set(m.operands) | set(self.registers) | set(self.heads)
         for action in rule.actions:
             if isinstance(action, ast.Let):
                 self._expr(action.expr, scope, action.pos)

@@ -66,9 +66,14 @@ class Configuration:
         return tuple(out)
 
     def env(self) -> dict:
+        """Names an expression can read: operands, registers, and each head as the digit
+        under it (None before the first or past the last cell)."""
         exe = self.machine
         env = dict(zip(exe.operand_names, self.operands))
         env.update(zip(exe.register_names, self.registers))
+        for name, tape_index, position in zip(exe.head_names, exe.head_tapes, self.heads):
+            tape = self.operands[tape_index]
+            env[name] = int(tape[position]) if 0 <= position < len(tape) else None
         return env
 
     def value(self, name: str):
@@ -350,9 +355,8 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
     state, callee = config.state, None
 
     def env():
-        e = dict(zip(exe.operand_names, config.operands))
-        e.update(zip(exe.register_names, registers))
-        return e
+        return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
+                             tuple(outputs), finished).env()
 
     for action in command:
         kind = action[0]

@@ -1,0 +1,77 @@
+"""The aligner: expression text ⇄ the machine's first and last step.
+
+`45+67=` becomes the first step the executor reads (the q0 state line and q0 command), and
+the halting state line becomes `45+67=112` again — the paper's `TMAligner`. The rule aligner
+here is deterministic; a trained aligner (trainer side) learns the same pairs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import CaefError, OperandError
+from .interpreter import Executable
+from .render import renderer
+
+# Operator → machine file, per family: the paper's machines, or the long (scalable) ones.
+FAMILIES = {
+    "paper": {"+": "add", "-": "sub", "*": "mul", "//": "div", "==": "equal", ">": "greater_than",
+              "<": "less_than"},
+    "long": {"+": "add", "-": "sub", "*": "long_mul", "//": "long_div", "==": "equal",
+             ">": "greater_than", "<": "less_than"},
+}
+EXPRESSION = re.compile(r"\s*(\d+)\s*(\+|-|\*|//|==|>|<)\s*(\d+)\s*=?\s*")
+
+
+class ExpressionError(CaefError):
+    """Text that is not `A op B=` with non-negative integers and a known operator."""
+
+
+@dataclass(frozen=True)
+class Expression:
+    a: str
+    op: str
+    b: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.a}{self.op}{self.b}="
+
+    def machine(self, family: str = "paper") -> str:
+        if family not in FAMILIES:
+            raise ExpressionError(f"unknown machine family {family!r} (known: {', '.join(FAMILIES)})")
+        return FAMILIES[family][self.op]
+
+
+def parse_expression(text: str) -> Expression:
+    m = EXPRESSION.fullmatch(text)
+    if not m:
+        raise ExpressionError(f"not an expression of the form A op B= (op one of + - * // == > <): {text!r}")
+    a, op, b = m.groups()
+    a, b = a.lstrip("0") or "0", b.lstrip("0") or "0"
+    if op == "-" and int(a) < int(b):
+        raise OperandError(f"{text.strip()}: subtraction needs a >= b (results are non-negative)")
+    if op == "//" and int(b) == 0:
+        raise OperandError(f"{text.strip()}: division by zero")
+    return Expression(a, op, b)
+
+
+def first_step(exe: Executable, operands) -> str:
+    """What the executor reads first: the q0 state line and the q0 command, each + newline."""
+    r = renderer(exe)
+    config = exe.initial(operands)
+    return r.state_line(config) + "\n" + r.command_line(exe.decide(config)) + "\n"
+
+
+def read_result(halting_line: str) -> str:
+    """The paper's `tm_to_output`: the text after the last space of the halting line; a barred
+    tape (`|2|1|1`) is read least significant digit first."""
+    token = halting_line.rstrip("\n").split("\n")[0].rsplit(" ", 1)[-1]
+    if "|" in token:
+        token = token.replace("|", "")[::-1]
+    return token
+
+
+def result_text(expression: Expression, halting_line: str) -> str:
+    """`45+67=` and the halting line → `45+67=112`."""
+    return expression.text + read_result(halting_line)

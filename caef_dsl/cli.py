@@ -1,0 +1,290 @@
+"""`caef` — the command line. Language commands live here (check, trace, graph); the others
+are registered from their own modules, the ML ones from `trainer/` and imported only when the
+parser is built (they import torch lazily, inside their run function).
+
+Every error the toolkit raises on purpose prints as one message on stderr with exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import json
+import re
+import sys
+from pathlib import Path
+
+from . import ast
+from .api import load_machines
+from .errors import CaefError, CheckError
+from .interpreter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, run
+from .library import MachineSet
+from .render import renderer, result_token, step_pairs
+from .syntax import parse_file
+
+# Subcommands implemented elsewhere: (name, module, its add-arguments function, its run
+# function returning the exit code, help).
+PLUGINS = [
+    ("cost", "caef_dsl.cost", "add_arguments", "run",
+     "steps, calls and executor tokens per problem, by operand length"),
+    ("compile", "caef_dsl.compile", "add_arguments", "run",
+     "compile machines into training datasets (JSON Lines)"),
+    ("train", "trainer.cli", "add_train_arguments", "run_train",
+     "train a model (tiny from scratch, or a local checkpoint + LoRA)"),
+    ("solve", "trainer.solve", "add_arguments", "run", "compute an expression with trained models only"),
+    ("eval", "trainer.evaluate", "add_arguments", "run",
+     "evaluate models against the interpreter, by operand length"),
+    ("crosscheck", "trainer.crosscheck", "add_arguments", "run",
+     "hypothesis-driven model vs interpreter, shrinking failures"),
+]
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+# ---- check -------------------------------------------------------------------------------
+
+def cmd_check(args) -> int:
+    from .check import check
+    from .library import MACHINES_DIR
+    machines: dict[str, ast.Machine] = {}
+    for file in sorted(MACHINES_DIR.glob("*.tm")):
+        for m in parse_file(file):
+            machines[m.name] = m
+    problems = []
+    for spec in args.files:
+        path = Path(spec)
+        if not path.is_file():
+            raise CaefError(f"no such file: {spec}")
+        try:
+            for m in parse_file(path):
+                machines[m.name] = m
+        except CaefError as e:  # a syntax error in one file does not hide the others'
+            problems.append(str(e))
+    files = {str(Path(f)) for f in args.files}
+    diagnostics = [d for d in check(machines) if d.path in files or Path(d.path).resolve() in {Path(f).resolve() for f in files}]
+    problems += [str(d) for d in diagnostics]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 2
+    print(f"ok: {len(args.files)} file(s) checked")
+    return 0
+
+
+# ---- trace -------------------------------------------------------------------------------
+
+def _library_for(spec: str) -> MachineSet:
+    return load_machines(*([spec] if spec.endswith(".tm") or Path(spec).is_file() else []))
+
+
+def _trace_json(machines: MachineSet, name: str, operands: list, args) -> dict:
+    trace = run(machines.executables, name, operands, max_steps=args.max_steps, max_depth=args.max_depth)
+    return {"machine": name, "operands": [str(o) for o in operands], "steps": step_pairs(trace),
+            "result": result_token(trace.result), "n_steps": len(trace.steps),
+            "total_steps": trace.total_steps(), "calls": trace.total_calls()}
+
+
+_TOKEN = re.compile(r"\[\w+\]|\|\d|\s+|[^\s|\[]+|.")
+
+
+def _styled_line(line: str, previous: str | None):
+    """A state line as rich Text: head markers bold cyan, cells changed since the previous
+    line yellow."""
+    from rich.text import Text
+    tokens = _TOKEN.findall(line)
+    changed = set()
+    if previous is not None:
+        matcher = difflib.SequenceMatcher(a=_TOKEN.findall(previous), b=tokens, autojunk=False)
+        for tag, _, _, j1, j2 in matcher.get_opcodes():
+            if tag in ("replace", "insert"):
+                changed.update(range(j1, j2))
+    text = Text()
+    for i, token in enumerate(tokens):
+        style = "bold cyan" if token.startswith("[") and token.endswith("]") else ""
+        if i in changed and token.startswith("|"):
+            style = "bold yellow"
+        text.append(token, style=style)
+    return text
+
+
+def _print_trace_table(machines: MachineSet, name: str, operands: list, args):
+    from rich.table import Table
+    trace = run(machines.executables, name, operands, max_steps=args.max_steps, max_depth=args.max_depth)
+    r = renderer(trace.machine)
+    table = Table(title=f"{name}({', '.join(str(o) for o in operands)}) = {result_token(trace.result)}",
+                  show_lines=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("state line")
+    table.add_column("command")
+    if trace.machine.composite:
+        table.add_column("call")
+    previous = None
+    for i, step in enumerate(trace.steps):
+        line = r.state_line(step.config)
+        row = [str(i), _styled_line(line, previous), r.command_line(step.command)]
+        if trace.machine.composite:
+            row.append("" if step.call is None else
+                       f"{step.call.machine.name} → {result_token(step.call.result)} "
+                       f"({len(step.call.steps) - 1} steps)")
+        table.add_row(*row)
+        previous = line
+    console = _console()
+    console.print(table)
+    console.print(f"{len(trace.steps) - 1} steps in this frame, {trace.total_steps()} in all, "
+                  f"{trace.total_calls()} calls")
+
+
+def cmd_trace(args) -> int:
+    machines = _library_for(args.machine)
+    name = machines.resolve(args.machine)
+    if args.batch:
+        if not args.json:
+            raise CaefError("--batch writes JSON Lines: add --json")
+        path = Path(args.batch)
+        if not path.is_file():
+            raise CaefError(f"no such file: {args.batch}")
+        with path.open() as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise CaefError(f"{args.batch}:{number}: not JSON ({e.msg})") from None
+                if not isinstance(item, dict) or "a" not in item:
+                    raise CaefError(f"{args.batch}:{number}: expected an object with 'a' (and 'b')")
+                operands = [item["a"]] + ([item["b"]] if item.get("b") is not None else [])
+                print(json.dumps(_trace_json(machines, name, operands, args)), flush=True)
+        return 0
+    if args.a is None:
+        raise CaefError("give the operands (caef trace MACHINE A [B]) or --batch FILE")
+    operands = [args.a] + ([args.b] if args.b is not None else [])
+    if args.json:
+        print(json.dumps(_trace_json(machines, name, operands, args)))
+    else:
+        _print_trace_table(machines, name, operands, args)
+    return 0
+
+
+# ---- graph -------------------------------------------------------------------------------
+
+def _rule_label(rule: ast.Rule) -> str:
+    parts = []
+    for p in rule.patterns:
+        shown = {"bind": p.value, "digit": p.value, "blank": "_", "start": "^", "any": "*"}[p.kind]
+        parts.append(f"{p.head}={shown}")
+    label = ", ".join(parts)
+    if rule.condition is not None:
+        label += (" " if label else "") + "if …"
+    return label
+
+
+def graph_text(machine: ast.Machine, mermaid: bool = False) -> str:
+    """The state diagram: one edge per rule (and its else-branch), calls as edges to the
+    called machine."""
+    edges, calls = [], []
+    for rule in machine.rules:
+        goto = rule.goto
+        label = _rule_label(rule)
+        for action in rule.actions:
+            if isinstance(action, ast.CallMachine):
+                calls.append((rule.state, action.machine))
+        if goto is not None:
+            edges.append((rule.state, goto.target, label + (" [then]" if goto.condition else "")))
+            if goto.otherwise:
+                edges.append((rule.state, goto.otherwise, label + " [else]"))
+    if mermaid:
+        lines = ["flowchart LR"]
+        lines += [f'  {s}(["{s}"])' if s != machine.halt else f'  {s}((("{s}")))' for s in machine.states]
+        lines += [f'  {a} -->|"{lbl or " "}"| {b}' for a, b, lbl in edges]
+        for state, callee in sorted(set(calls)):
+            lines += [f'  call_{callee}["{callee}"]', f"  {state} -.->|call| call_{callee}"]
+        return "\n".join(lines) + "\n"
+    lines = [f'digraph "{machine.name}" {{', "  rankdir=LR;", "  node [shape=circle];",
+             f'  "{machine.start}" [style=bold];', f'  "{machine.halt}" [shape=doublecircle];']
+    lines += [f'  "{a}" -> "{b}" [label="{lbl}"];' for a, b, lbl in edges]
+    for state, callee in sorted(set(calls)):
+        lines += [f'  "call:{callee}" [shape=box, label="{callee}"];',
+                  f'  "{state}" -> "call:{callee}" [style=dashed, label="call"];']
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def cmd_graph(args) -> int:
+    machines = _library_for(args.machine)
+    print(graph_text(machines.machines[machines.resolve(args.machine)], mermaid=args.mermaid), end="")
+    return 0
+
+
+# ---- the parser --------------------------------------------------------------------------
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="caef", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version="caef 0.1.0")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="parse and statically check .tm files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("trace", help="run a machine and show its trace")
+    p.add_argument("machine", metavar="MACHINE", help="a .tm path or a machine of machines/ (add, ADD, …)")
+    p.add_argument("a", nargs="?", metavar="A")
+    p.add_argument("b", nargs="?", metavar="B")
+    p.add_argument("--json", action="store_true", help="one JSON object: steps, result, counts")
+    p.add_argument("--batch", metavar="FILE", help="JSON Lines of {a, b}: one JSON result per line")
+    p.add_argument("--max-steps", type=_positive, default=DEFAULT_MAX_STEPS,
+                   help=f"step budget over all frames (default {DEFAULT_MAX_STEPS:,})")
+    p.add_argument("--max-depth", type=_positive, default=DEFAULT_MAX_DEPTH,
+                   help=f"call-depth limit (default {DEFAULT_MAX_DEPTH})")
+    p.set_defaults(run=cmd_trace)
+
+    p = sub.add_parser("graph", help="the state diagram as Graphviz DOT (or Mermaid)")
+    p.add_argument("machine", metavar="MACHINE")
+    p.add_argument("--mermaid", action="store_true", help="Mermaid flowchart instead of DOT")
+    p.set_defaults(run=cmd_graph)
+
+    for name, module_name, add_name, run_name, help_text in PLUGINS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name and (e.name == module_name or module_name.startswith(e.name)):
+                continue  # not built yet / not installed
+            raise
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        getattr(module, add_name)(p)
+        p.set_defaults(run=getattr(module, run_name))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CheckError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except CaefError as e:
+        print(f"caef {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"caef {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

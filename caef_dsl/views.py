@@ -1,0 +1,54 @@
+"""Executor examples in the three modes of DESIGN.md, from one trace.
+
+  full  prompt = step t as the paper's executor reads it, completion = step t+1
+        (basic machines: state + "\\n" + command + "\\n"; composites: the input/output blocks)
+  tape  prompt = the state line of step t, completion = its command line
+  head  prompt = the finite-control line of step t (state, symbol under each head, registers),
+        completion = its command line
+
+In `tape` and `head` modes a composite's calls are separate problems of the called machines
+(their own traces); the runtime applies every command with the interpreter's action code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from .interpreter import Trace
+from .render import renderer, step_pairs
+
+MODES = ("full", "tape", "head")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    machine: str
+    step: int
+    prompt: str
+    completion: str
+
+
+def executor_examples(trace: Trace, mode: str, *, callees: bool = False) -> Iterator[Example]:
+    """The executor's (prompt, completion) pairs of a trace; with `callees`, those of every
+    nested call trace too (so each machine a composite calls gets its training data)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
+    name = trace.machine.name
+    if mode == "full":
+        pairs = step_pairs(trace)
+        if trace.machine.composite:
+            for t, (prompt, completion) in enumerate(pairs):
+                yield Example(name, t, prompt, completion)
+        else:
+            texts = [f"{state}\n{command}\n" for state, command in pairs]
+            for t in range(len(texts) - 1):
+                yield Example(name, t, texts[t], texts[t + 1])
+    else:
+        r = renderer(trace.machine)
+        view = r.state_line if mode == "tape" else r.head_line
+        for t, step in enumerate(trace.steps[:-1]):
+            yield Example(name, t, view(step.config), r.command_line(step.command))
+    if callees:
+        for step in trace.steps:
+            if step.call is not None:
+                yield from executor_examples(step.call, mode, callees=True)

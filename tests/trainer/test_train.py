@@ -1,0 +1,54 @@
+"""Training from scratch: the loss falls, the folder reloads and generates, metrics are written."""
+
+import json
+
+from trainer.cli import main
+from trainer.presets import PRESETS
+
+
+def test_loss_falls(trained_run):
+    curve = [loss for _, loss in json.loads((trained_run / "metrics.json").read_text())["loss_curve"]]
+    first, last = sum(curve[:3]) / 3, sum(curve[-3:]) / 3
+    assert last < 0.8 * first, curve
+
+
+def test_metrics_and_run_description(trained_run):
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert metrics["global_step"] == 40 and metrics["stopped_by"] == "max_steps"
+    assert metrics["tokens_per_second"] > 0 and metrics["wall_time_s"] > 0
+    vocab = json.loads((trained_run / "caef_run.json").read_text())["vocab_size"]
+    assert metrics["parameters"]["total"] == metrics["parameters"]["trainable"] == PRESETS["nano"].parameters(vocab)
+    assert metrics["arguments"]["max_steps"] == 40
+    run = json.loads((trained_run / "caef_run.json").read_text())
+    assert run["kind"] == "full" and run["mode"] == "tape" and run["machines"] == ["add"] and run["stage"] == "plain"
+
+
+def test_saved_folder_reloads_and_generates(trained_run):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(trained_run)
+    tokenizer = AutoTokenizer.from_pretrained(trained_run)
+    prompt = tokenizer("ADD, q1,  |5[HEAD1]|4 |7[HEAD2]|6 [C]1 |2[OUTPUT]", return_tensors="pt")
+    limit = 30
+    output = model.generate(**prompt, max_new_tokens=limit, do_sample=False)
+    new = output[0, prompt["input_ids"].shape[1]:].tolist()
+    assert new and (new[-1] == tokenizer.eos_token_id or len(new) == limit)
+    assert isinstance(tokenizer.decode(new, skip_special_tokens=True), str)
+
+
+def test_init_from_continues_a_run_over_two_machines(trained_run, add_tape, tmp_path):
+    out = tmp_path / "second"
+    assert main(["train", "--data", str(add_tape), "--init-from", str(trained_run), "--out", str(out),
+                 "--max-steps", "4", "--batch-size", "16", "--log-every", "1"]) == 0
+    start = json.loads((out / "metrics.json").read_text())["loss_curve"][0][1]
+    fresh_start = json.loads((trained_run / "metrics.json").read_text())["loss_curve"][0][1]
+    assert start < fresh_start  # it starts from the trained weights, not from random ones
+
+
+def test_several_datasets_train_one_shared_model(add_tape, equal_tape, tmp_path, fast):
+    out = tmp_path / "shared"
+    assert main(["train", "--data", str(add_tape), str(equal_tape), "--out", str(out), "--max-steps", "2", *fast]) == 0
+    run = json.loads((out / "caef_run.json").read_text())
+    assert run["machines"] == ["add", "equal"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["records"] > 928
