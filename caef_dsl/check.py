@@ -14,7 +14,7 @@ import itertools
 
 from . import ast
 from .errors import Diagnostic, source_line
-from .interpreter import FUNCTIONS, compile_expr
+from .interpreter import FUNCTIONS, compile_expr, free_names
 from .render import VIEWS
 
 SYMBOLS = ("^", "_") + tuple("0123456789")
@@ -257,7 +257,7 @@ class _MachineCheck:
         names = set()
         for r in (r1, r2):
             if r.condition is not None:
-                names |= _free_names(r.condition) - {p.value for p in r.patterns if p.kind == "bind"}
+                names |= free_names(r.condition) - {p.value for p in r.patterns if p.kind == "bind"}
         conds = [(r, compile_expr(r.condition) if r.condition is not None else None) for r in (r1, r2)]
         for combo in itertools.product(SYMBOLS, repeat=len(heads)):
             symbols = dict(zip(heads, combo))
@@ -281,7 +281,7 @@ class _MachineCheck:
 
     def _division(self, rule: ast.Rule, divisor, pos: ast.Pos):
         heads = sorted({p.head for p in rule.patterns})
-        names = _free_names(divisor)
+        names = free_names(divisor)
         fn = compile_expr(divisor)
         lets = {a.name: a.expr for a in rule.actions if isinstance(a, ast.Let)}
         if names & set(lets):
@@ -325,12 +325,6 @@ def _children(expr) -> list:
     if isinstance(expr, ast.Function):
         return list(expr.args)
     return []
-
-
-def _free_names(expr) -> set[str]:
-    if isinstance(expr, ast.Name):
-        return {expr.name}
-    return set().union(set(), *(_free_names(c) for c in _children(expr)))
 
 
 def _divisors(rule: ast.Rule):

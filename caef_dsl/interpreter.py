@@ -15,8 +15,10 @@ Data passed between stages:
 from __future__ import annotations
 
 import operator
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import cached_property
+from typing import Callable, NamedTuple
 
 from . import ast
 from .errors import (CallDepthExceeded, NoRuleFires, OperandError, RequirementFailed, RunError,
@@ -25,12 +27,14 @@ from .values import Digits, as_number, operand
 
 DEFAULT_MAX_STEPS = 10_000_000
 DEFAULT_MAX_DEPTH = 32
+DECISION_CACHE_LIMIT = 200_000
+CALL_MEMO_SIZE = 4096
+_CALLS: "OrderedDict[tuple, Trace]" = OrderedDict()
 
 
 # ---- configurations ----------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class OutputTape:
+class OutputTape(NamedTuple):
     """Digits written so far (committed), the digit under the head not yet moved past
     (pending), and the committed digits in the paper's barred form, kept incrementally."""
     cells: str = ""
@@ -46,8 +50,8 @@ class OutputTape:
         return Digits(cells or "0")
 
 
-@dataclass(frozen=True, slots=True)
-class Configuration:
+class Configuration(NamedTuple):
+    """Everything a step depends on. Immutable: `apply` returns a new one."""
     machine: "Executable"
     state: str
     operands: tuple[Digits, ...]
@@ -58,11 +62,15 @@ class Configuration:
 
     def symbols(self) -> tuple[str, ...]:
         """What every head reads: a digit, `^` before the first cell, `_` past the last."""
+        operands = self.operands
         out = []
         for tape_index, position in zip(self.machine.head_tapes, self.heads):
-            tape = self.operands[tape_index]
+            tape = operands[tape_index]
             out.append("^" if position < 0 else tape[position] if position < len(tape) else "_")
-        out.extend(t.symbol() for t in self.outputs)
+        outputs = self.outputs
+        for i in self.machine.read_outputs:
+            cells = outputs[i].cells
+            out.append(cells[-1] if cells else "^")
         return tuple(out)
 
     def env(self) -> dict:
@@ -130,10 +138,18 @@ class Trace:
 
     def total_steps(self) -> int:
         """Steps of this frame and of every call it made, halting configurations excluded."""
-        return sum(1 + (s.call.total_steps() if s.call else 0) for s in self.steps[:-1])
+        return self._totals[0]
 
     def total_calls(self) -> int:
-        return sum(1 + s.call.total_calls() for s in self.steps if s.call)
+        return self._totals[1]
+
+    @cached_property
+    def _totals(self) -> tuple[int, int]:
+        steps, calls = len(self.steps) - 1, 0
+        for s in self.steps:
+            if s.call is not None:
+                steps, calls = steps + s.call.total_steps(), calls + 1 + s.call.total_calls()
+        return steps, calls
 
 
 # ---- expressions -------------------------------------------------------------------------
@@ -166,6 +182,18 @@ def _fill(digit, count):
 
 
 FUNCTIONS = {"len": (1, _len), "fill": (2, _fill)}
+
+
+def free_names(expr: ast.Expr) -> set[str]:
+    """The names an expression reads."""
+    if isinstance(expr, ast.Name):
+        return {expr.name}
+    children = {ast.Neg: ("operand",), ast.Not: ("operand",), ast.Binary: ("left", "right")}
+    if isinstance(expr, (ast.Logic, ast.Function)):
+        parts = expr.operands if isinstance(expr, ast.Logic) else expr.args
+    else:
+        parts = [getattr(expr, f) for f in children.get(type(expr), ())]
+    return set().union(*(free_names(p) for p in parts))
 
 
 def compile_expr(expr: ast.Expr) -> Callable[[dict], object]:
@@ -204,7 +232,7 @@ class CompiledRule:
 
     def __init__(self, exe: "Executable", rule: ast.Rule):
         self.rule = rule
-        slots = {n: i for i, n in enumerate(exe.head_names + exe.output_names)}
+        slots = {n: i for i, n in enumerate(exe.reader_names)}
         self.checks = []   # (slot, allowed symbols or None for "any")
         self.binds = []    # (slot, variable)
         for p in rule.patterns:
@@ -285,6 +313,10 @@ class Executable:
         self.register_index = {n: i for i, n in enumerate(self.register_names)}
         self.output_names = [o.name for o in machine.outputs]
         self.output_index = {n: i for i, n in enumerate(self.output_names)}
+        patterned = {p.head for rule in machine.rules for p in rule.patterns}
+        self.read_outputs = tuple(i for i, n in enumerate(self.output_names) if n in patterned)
+        # What `Configuration.symbols()` lists, in order: every head, then the outputs read.
+        self.reader_names = self.head_names + [self.output_names[i] for i in self.read_outputs]
         self.result = machine.result
         self.start, self.halt = machine.start, machine.halt
         self.requires = [(compile_expr(r.condition), r.message) for r in machine.requires]
@@ -293,6 +325,13 @@ class Executable:
             self.rules.setdefault(rule.state, []).append(CompiledRule(self, rule))
         self.composite = bool(machine.calls)
         self._dispatch: dict[tuple, list[CompiledRule]] = {}
+        # Rules that read no operand and call nothing decide from the finite control alone.
+        read = set()
+        for rule in machine.rules:
+            for expr in [rule.condition] + [getattr(a, "expr", None) for a in rule.actions]:
+                read |= free_names(expr) if expr is not None else set()
+        self.decisions_cacheable = not self.composite and not read & set(self.operand_names)
+        self._decisions: dict[tuple, tuple] = {}
         self.call_sites = {}   # (state, machine) -> CallSite, for reading commands back
         self.goto_sites = {}   # (state, target) -> GotoSite
         for state, rules in self.rules.items():
@@ -325,6 +364,18 @@ class Executable:
     def decide(self, config: Configuration) -> tuple:
         """Fire the one rule that applies to `config` and return its command."""
         symbols = config.symbols()
+        if not self.decisions_cacheable:
+            return self._decide(config, symbols)
+        # A finite-control decision: a pure function of state, symbols read and registers.
+        key = (config.state, symbols, config.registers)
+        command = self._decisions.get(key)
+        if command is None:
+            if len(self._decisions) > DECISION_CACHE_LIMIT:
+                self._decisions.clear()
+            command = self._decisions[key] = self._decide(config, symbols)
+        return command
+
+    def _decide(self, config: Configuration, symbols: tuple[str, ...]) -> tuple:
         key = (config.state, symbols)
         candidates = self._dispatch.get(key)
         if candidates is None:
@@ -335,7 +386,7 @@ class Executable:
             command = rule.decide(env, symbols)
             if command is not None:
                 return command
-        reads = ", ".join(f"{n} reads {s!r}" for n, s in zip(self.head_names + self.output_names, symbols))
+        reads = ", ".join(f"{n} reads {s!r}" for n, s in zip(self.reader_names, symbols))
         raise NoRuleFires(f"{self.name}: no rule fires in state {config.state}"
                           + (f" ({reads})" if reads else ""))
 
@@ -348,44 +399,52 @@ CallRunner = Callable[[str, list[Digits]], tuple[object, "Trace | None"]]
 def apply(config: Configuration, command: tuple, run_call: CallRunner | None = None):
     """Carry out `command` on `config`: returns (next configuration, callee trace or None).
 
-    This is the one definition of what an action does; the model runtime calls it too."""
+    This is the one definition of what an action does; the model runtime calls it too.
+    Values were computed when the rule fired; calls and conditional gotos read the
+    configuration as the earlier actions of the command left it."""
     exe = config.machine
     heads, registers, outputs = list(config.heads), list(config.registers), list(config.outputs)
-    finished = config.finished
-    state, callee = config.state, None
+    finished, state, callee = config.finished, config.state, None
 
-    def env():
+    def current() -> Configuration:
         return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
-                             tuple(outputs), finished).env()
+                             tuple(outputs), finished)
 
     for action in command:
         kind = action[0]
-        if kind == "set":
+        if kind == "move":
+            name, delta = action[1], action[2]
+            i = exe.head_index.get(name)
+            if i is not None:
+                heads[i] += delta
+                continue
+            i = exe.output_index[name]
+            tape = outputs[i]
+            if delta > 0:
+                if tape.pending is None:
+                    raise RunError(f"{exe.name}: moved {name} right without writing a digit")
+                outputs[i] = OutputTape(tape.cells + tape.pending, None, tape.barred + "|" + tape.pending)
+            else:
+                if not tape.cells:
+                    raise RunError(f"{exe.name}: moved {name} left of its first cell")
+                outputs[i] = OutputTape(tape.cells[:-1], None, tape.barred[:-2])
+        elif kind == "set":
             registers[exe.register_index[action[1]]] = action[2]
         elif kind == "put":
             i = exe.output_index[action[1]]
             tape = outputs[i]
             outputs[i] = OutputTape(tape.cells, action[2], tape.barred)
-        elif kind == "move":
-            name, delta = action[1], action[2]
-            if name in exe.head_index:
-                heads[exe.head_index[name]] += delta
+        elif kind == "goto":
+            target = action[1]
+            if target.__class__ is GotoSite:
+                state = target.target if target.condition(current().env()) else target.otherwise
             else:
-                i = exe.output_index[name]
-                tape = outputs[i]
-                if delta > 0:
-                    if tape.pending is None:
-                        raise RunError(f"{exe.name}: moved {name} right without writing a digit")
-                    outputs[i] = OutputTape(tape.cells + tape.pending, None, tape.barred + "|" + tape.pending)
-                else:
-                    if not tape.cells:
-                        raise RunError(f"{exe.name}: moved {name} left of its first cell")
-                    outputs[i] = OutputTape(tape.cells[:-1], None, tape.barred[:-2])
+                state = target
         elif kind == "finish":
             name = action[1]
             finished = finished | {name}
-            if name in exe.output_index:
-                i = exe.output_index[name]
+            i = exe.output_index.get(name)
+            if i is not None:
                 tape = outputs[i]
                 # The digit under the head counts only when non-zero: a number has no leading 0.
                 if tape.pending not in (None, "0"):
@@ -395,16 +454,10 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
             site = action[1]
             if run_call is None:
                 raise RunError(f"{exe.name}: a call to {site.machine} needs a call runner")
-            values = env()
+            values = current().env()
             args = [Digits.of(as_number(f(values))) for f in site.args]
             result, callee = run_call(site.machine, args)
             registers[exe.register_index[site.result]] = result
-        elif kind == "goto":
-            target = action[1]
-            if isinstance(target, GotoSite):
-                state = target.target if target.condition(env()) else target.otherwise
-            else:
-                state = target
         else:
             raise RunError(f"unknown action {kind!r}")
     return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
@@ -432,7 +485,20 @@ def run(machines: "dict[str, Executable]", name: str, operands, *,
     config = exe.initial(operands)
 
     def run_call(callee: str, args: list[Digits]):
-        trace = run(machines, callee, args, _budget=budget, _depth=_depth + 1)
+        # Traces are immutable and a run is a pure function of machine and operands, so a
+        # call made before (in this run or another) is not executed again.
+        key = (machines[callee], tuple(args), budget.max_depth - _depth)
+        trace = _CALLS.get(key)
+        if trace is None:
+            trace = _CALLS[key] = run(machines, callee, args, _budget=budget, _depth=_depth + 1)
+            if len(_CALLS) > CALL_MEMO_SIZE:
+                _CALLS.popitem(last=False)
+        else:
+            _CALLS.move_to_end(key)
+            budget.used += trace.total_steps()
+            if budget.used > budget.max_steps:
+                raise StepBudgetExceeded(f"{name}: more than {budget.max_steps} steps "
+                                         f"(raise the budget with --max-steps)")
         return trace.result, trace
 
     steps = []

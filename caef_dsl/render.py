@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from . import ast
 from .errors import TextParseError
-from .interpreter import Configuration, Executable, GotoSite, OutputTape, Trace
+from .interpreter import Configuration, Executable, GotoSite, OutputTape, Trace, free_names
 from .values import Digits, display
 
 HALT_COMMAND = "No command to execute. Halt state."
@@ -42,14 +42,12 @@ class Renderer:
         self._commands: dict[tuple, str] = {}
         self.state_pattern = re.compile(re.escape(exe.name) + r", (\w+),")
         # The head view shows what the finite control reads: every head, the outputs that
-        # some rule reads, operands that conditions test, and the registers.
-        read = {p.head for r in machine.rules for p in r.patterns}
-        self.head_view_outputs = [i for i, n in enumerate(exe.output_names) if n in read]
-        tested = set()
+        # some rule reads, the operands that conditions or written values use, the registers.
+        used = set()
         for rule in machine.rules:
-            if rule.condition is not None:
-                tested |= _names(rule.condition)
-        self.head_view_operands = [i for i, n in enumerate(exe.operand_names) if n in tested]
+            exprs = [rule.condition] + [getattr(a, "expr", None) for a in rule.actions]
+            used = used.union(*(free_names(e) for e in exprs if e is not None))
+        self.head_view_operands = [i for i, n in enumerate(exe.operand_names) if n in used]
 
     # -- kinds of elements
     def kind(self, name: str) -> str:
@@ -132,10 +130,8 @@ class Renderer:
         exe = self.exe
         parts = [exe.name, config.state]
         symbols = config.symbols()
-        for name, symbol in zip(exe.head_names, symbols):
+        for name, symbol in zip(exe.reader_names, symbols):
             parts += [name, symbol]
-        for i in self.head_view_outputs:
-            parts += [exe.output_names[i], config.outputs[i].symbol()]
         for i in self.head_view_operands:
             parts += [exe.operand_names[i], barred(config.operands[i])]
         for name, value in zip(exe.register_names, config.registers):
@@ -286,17 +282,6 @@ def _read_value(raw: str | None):
     if raw.startswith("|"):
         return Digits(raw.replace("|", ""))
     return int(raw)
-
-
-def _names(expr) -> set[str]:
-    if isinstance(expr, ast.Name):
-        return {expr.name}
-    children = []
-    for attr in ("operand", "left", "right"):
-        if hasattr(expr, attr):
-            children.append(getattr(expr, attr))
-    children += list(getattr(expr, "operands", ()) or ()) + list(getattr(expr, "args", ()) or ())
-    return set().union(*(_names(c) for c in children)) if children else set()
 
 
 def _fragment(action: tuple) -> str:

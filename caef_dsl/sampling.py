@@ -1,0 +1,266 @@
+"""Operands for datasets: length classes, per-machine constraints, and seeded distinct draws.
+
+A *class* is one pair of operand lengths (len(a), len(b)), or len(a) alone for one-operand
+machines. `class_pairs` yields the operand pairs of one class: first the class's edge cases
+(carry/borrow chains, zeros, equal operands, extremes), then uniform draws. Every pair of a
+class is distinct, and no state grows with the number of pairs: uniform draws walk a keyed
+pseudo-random permutation of the class (`Permutation`), so the k-th draw is a pure function of
+(seed, machine, class, k) and nothing remembers the earlier ones. Only the edge pairs and the
+caller's reserved pairs are kept in sets, to skip them in the uniform walk.
+
+Data passed on:  (a, b) as ints, b None for one-operand machines.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, replace
+from typing import Iterator
+
+# Numbers of n digits: 0..9 for n = 1 (0 is a one-digit number), else 10^(n-1) .. 10^n - 1.
+
+
+def lowest(n: int) -> int:
+    return 0 if n == 1 else 10 ** (n - 1)
+
+
+def highest(n: int) -> int:
+    return 10 ** n - 1
+
+
+def digits(x: int) -> int:
+    return len(str(x))
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """What operands a machine takes, and what keeps its traces short enough to train on."""
+    operands: int = 2
+    a_at_least_b: bool = False        # results are non-negative
+    a_nines: bool = False             # a is 9…9 (REFLECTION computes a nines' complement)
+    b_min: int = 0
+    b_max: int | None = None          # repeated addition: the paper's MUL takes 3b - 1 steps
+    quotient_max: int | None = None   # repeated addition: the paper's DIV takes 3q + 2 steps
+
+    def holds(self, a: int, b: int | None) -> bool:
+        if self.operands == 1:
+            return True
+        return (b >= self.b_min and (self.b_max is None or b <= self.b_max)
+                and (not self.a_at_least_b or a >= b)
+                and (not self.a_nines or a == highest(digits(a)))
+                and (self.quotient_max is None or a // b <= self.quotient_max))
+
+
+# The one table of operand constraints, by declared machine name; any other machine takes
+# any operands (its `require` declarations are still checked when it runs).
+CONSTRAINTS = {
+    "SUB": Constraint(a_at_least_b=True),
+    "REFLECTION": Constraint(a_at_least_b=True, a_nines=True),
+    "LEFT_MASK": Constraint(operands=1),
+    "MUL": Constraint(b_max=30),
+    "DIV": Constraint(b_min=1, quotient_max=30),
+    "LONG_DIV": Constraint(b_min=1),
+}
+
+
+def constraint_for(name: str, operands: int, *, b_max: int | None = None,
+                   quotient_max: int | None = None) -> Constraint:
+    """The table's constraint for machine `name` (taking `operands` operands), with the caps
+    overridden where the machine has one."""
+    constraint = CONSTRAINTS.get(name, Constraint(operands=operands))
+    if b_max is not None and constraint.b_max is not None:
+        constraint = replace(constraint, b_max=b_max)
+    if quotient_max is not None and constraint.quotient_max is not None:
+        constraint = replace(constraint, quotient_max=quotient_max)
+    return constraint
+
+
+# ---- counting and boxing a class ---------------------------------------------------------
+
+def _sum_clamped(p: int, s: int, lo: int, hi: int, w: int) -> int:
+    """Σ over integers x in [lo, hi] of min(max(p·x + s, 0), w), for p != 0, in closed form."""
+    if lo > hi:
+        return 0
+    if p < 0:
+        return _sum_clamped(-p, s, -hi, -lo, w)
+    first = max(lo, -s // p + 1)            # first x with p·x + s > 0
+    full = max(lo, -((s - w) // p))          # first x with p·x + s >= w
+    total = w * max(0, hi - max(full, lo) + 1)
+    x, y = first, min(hi, full - 1)
+    if x <= y:
+        total += p * (x + y) * (y - x + 1) // 2 + s * (y - x + 1)
+    return total
+
+
+def box(constraint: Constraint, la: int, lb: int | None):
+    """The smallest (a range, b range) rectangle holding every valid pair of the class, or None
+    when the class is empty. Ranges are inclusive (lo, hi)."""
+    a_lo, a_hi = lowest(la), highest(la)
+    if constraint.operands == 1:
+        return (a_lo, a_hi), None
+    if constraint.a_nines:
+        a_lo = a_hi
+    b_lo, b_hi = max(lowest(lb), constraint.b_min), highest(lb)
+    if constraint.b_max is not None:
+        b_hi = min(b_hi, constraint.b_max)
+    if constraint.a_at_least_b:
+        a_lo, b_hi = max(a_lo, b_lo), min(b_hi, a_hi)
+    if constraint.quotient_max is not None:
+        # a // b <= Q  ⇔  a <= (Q+1)·b - 1
+        q1 = constraint.quotient_max + 1
+        a_hi = min(a_hi, q1 * b_hi - 1)
+        b_lo = max(b_lo, -(-(a_lo + 1) // q1))
+    if a_lo > a_hi or b_lo > b_hi:
+        return None
+    return (a_lo, a_hi), (b_lo, b_hi)
+
+
+def capacity(constraint: Constraint, la: int, lb: int | None) -> int:
+    """How many distinct valid pairs the class holds."""
+    bounds = box(constraint, la, lb)
+    if bounds is None:
+        return 0
+    (a_lo, a_hi), b_range = bounds
+    width = a_hi - a_lo + 1
+    if b_range is None:
+        return width
+    b_lo, b_hi = b_range
+    if constraint.a_at_least_b:   # for each b: the a in [max(a_lo, b), a_hi]
+        return _sum_clamped(-1, a_hi + 1, b_lo, b_hi, width)
+    if constraint.quotient_max is not None:   # for each b: the a in [a_lo, (Q+1)·b - 1]
+        return _sum_clamped(constraint.quotient_max + 1, -a_lo, b_lo, b_hi, width)
+    return width * (b_hi - b_lo + 1)
+
+
+# ---- distinct draws without memory -------------------------------------------------------
+
+class Permutation:
+    """A keyed pseudo-random permutation of range(size): a balanced Feistel network over the
+    smallest even number of bits that covers `size`, cycle-walked back into range. Draw k is
+    `perm[k]`: distinct for distinct k, with nothing stored but the keys."""
+    ROUNDS = 4
+
+    def __init__(self, size: int, key: str):
+        self.size = size
+        self.half = max(1, ((size - 1).bit_length() + 1) // 2)
+        self.mask = (1 << self.half) - 1
+        self.full = (1 << 2 * self.half) - 1
+        width = (2 * self.half + 7) // 8
+        stream = hashlib.shake_256(key.encode()).digest(2 * width * self.ROUNDS)
+        words = [int.from_bytes(stream[i * width:(i + 1) * width], "big") for i in range(2 * self.ROUNDS)]
+        # (xor key, odd multiplier) per round: the product's high half mixes every input bit
+        self.keys = [(words[2 * i] & self.mask, (words[2 * i + 1] & self.full) | 1) for i in range(self.ROUNDS)]
+
+    def __getitem__(self, index: int) -> int:
+        if not 0 <= index < self.size:
+            raise IndexError(index)
+        half, mask, full, x = self.half, self.mask, self.full, index
+        while True:
+            left, right = x >> half, x & mask
+            for key, multiplier in self.keys:
+                t = ((right ^ key) * multiplier) & full
+                left, right = right, left ^ ((t >> half) ^ t) & mask
+            x = (left << half) | right
+            if x < self.size:
+                return x
+
+
+def class_key(seed: int, machine: str, la: int, lb: int | None) -> str:
+    return f"{seed}:{machine}:{la}:{lb}"
+
+
+def uniform_pairs(constraint: Constraint, la: int, lb: int | None, key: str) -> Iterator[tuple[int, int | None]]:
+    """Every valid pair of the class once, in a seeded pseudo-random order."""
+    bounds = box(constraint, la, lb)
+    if bounds is None:
+        return
+    (a_lo, a_hi), b_range = bounds
+    if b_range is None:
+        perm = Permutation(a_hi - a_lo + 1, key)
+        for k in range(perm.size):
+            yield a_lo + perm[k], None
+        return
+    b_lo, b_hi = b_range
+    height = b_hi - b_lo + 1
+    perm = Permutation((a_hi - a_lo + 1) * height, key)
+    for k in range(perm.size):
+        i, j = divmod(perm[k], height)
+        a, b = a_lo + i, b_lo + j
+        if constraint.holds(a, b):
+            yield a, b
+
+
+# ---- edge cases --------------------------------------------------------------------------
+
+def _extremes(n: int) -> list[int]:
+    """0 and 1 for one digit, else 10…0 and 10…01; and 9…9 — zeros, carry and borrow chains."""
+    return [0, 1, 9] if n == 1 else [lowest(n), lowest(n) + 1, highest(n)]
+
+
+def _chain(n: int, rng: random.Random) -> int:
+    """An n-digit number made mostly of 9s and 0s: long carry and borrow chains."""
+    if n == 1:
+        return rng.choice((0, 9, rng.randrange(10)))
+    body = "".join(rng.choice("90") if rng.random() < 0.9 else str(rng.randrange(10)) for _ in range(n - 1))
+    return int(str(rng.choice((1, 9, rng.randrange(1, 10)))) + body)
+
+
+def _number(n: int, rng: random.Random) -> int:
+    return rng.randint(lowest(n), highest(n))
+
+
+def edge_candidates(constraint: Constraint, la: int, lb: int | None, rng: random.Random) -> Iterator[tuple[int, int | None]]:
+    """Pairs that stress a machine, possibly invalid or repeated (the caller filters): the
+    extremes of both lengths, then seeded draws of chains, complements (a + b = 10^k: a carry
+    through every digit), equal operands, and exact or maximal quotients."""
+    one = constraint.operands == 1
+    for a in _extremes(la):
+        for b in [None] if one else _extremes(lb):
+            yield (highest(la) if constraint.a_nines else a), b
+    while True:
+        a = highest(la) if constraint.a_nines else _chain(la, rng)
+        if one:
+            yield a, None
+            continue
+        family = rng.randrange(4)
+        if family == 0:
+            yield a, _chain(lb, rng)
+        elif family == 1:
+            x = _number(la, rng)
+            yield x, (10 ** lb - x % 10 ** lb) % 10 ** lb
+        elif family == 2:
+            yield a, (a if la == lb else _chain(lb, rng))
+        else:
+            b = max(1, _number(lb, rng))
+            q = rng.randint(0, constraint.quotient_max or 9)
+            yield q * b + rng.choice((0, b - 1)), b
+
+
+def in_class(constraint: Constraint, la: int, lb: int | None, a: int, b: int | None) -> bool:
+    return (digits(a) == la and (b is None) == (lb is None)
+            and (b is None or digits(b) == lb) and constraint.holds(a, b))
+
+
+def class_pairs(constraint: Constraint, la: int, lb: int | None, count: int, edges: int, key: str,
+                reserved: frozenset = frozenset()) -> Iterator[tuple[int, int | None]]:
+    """`count` distinct valid pairs of the class: up to `edges` edge cases first, then uniform
+    draws; pairs in `reserved` are never drawn. The caller checks `capacity` first."""
+    rng = random.Random(key + ":edges")
+    chosen: set = set()
+    candidates = edge_candidates(constraint, la, lb, rng)
+    for _ in range(20 * edges + 50 if edges else 0):  # edge families may miss a small class
+        if len(chosen) == edges:
+            break
+        pair = next(candidates)
+        if pair not in chosen and pair not in reserved and in_class(constraint, la, lb, *pair):
+            chosen.add(pair)
+            yield pair
+    left = count - len(chosen)
+    for pair in uniform_pairs(constraint, la, lb, key):
+        if left == 0:
+            return
+        if pair not in chosen and pair not in reserved:
+            left -= 1
+            yield pair
+    if left:
+        raise ValueError(f"class {la}x{lb} ran out of pairs: check capacity() before drawing")
