@@ -58,3 +58,15 @@ def test_exception_one_is_exercised(machines):
     """The substitution rule actually changes records (so the test above is not vacuous)."""
     changed = sum(expected_steps(machines, r) != r["steps"] for r in golden_records("sub"))
     assert changed > 0
+
+
+@pytest.mark.parametrize("op", [op for op in OPERATORS if op not in ("reflection", "left_mask")])
+def test_golden_aligner(machines, op):
+    """The rule aligner gives the reference's first step and reads its halting line back."""
+    from caef_dsl.align import first_step, parse_expression, result_text
+    for record in golden_records(op):
+        expression = parse_expression(record["expr"])
+        exe = machines.executable(machines.resolve(expression.machine("paper")))
+        if not (op == "mul" and record["b"] == 0):  # exception (2): a*0 starts from 0
+            assert first_step(exe, operands(record)) == record["aligner_input"]
+        assert result_text(expression, record["halt_state"]) == record["result_text"]
