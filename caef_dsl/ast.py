@@ -77,6 +77,26 @@ class Function:
 Expr = Int | Bool | Name | Neg | Not | Binary | Logic | Function
 
 
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The sub-expressions of an expression."""
+    if isinstance(expr, (Neg, Not)):
+        return (expr.operand,)
+    if isinstance(expr, Binary):
+        return (expr.left, expr.right)
+    if isinstance(expr, Logic):
+        return expr.operands
+    if isinstance(expr, Function):
+        return expr.args
+    return ()
+
+
+def free_names(expr: Expr) -> set[str]:
+    """The names an expression reads."""
+    if isinstance(expr, Name):
+        return {expr.name}
+    return set().union(*(free_names(c) for c in children(expr)))
+
+
 # ---- rules -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ import itertools
 
 from . import ast
 from .errors import Diagnostic, source_line
-from .interpreter import FUNCTIONS, compile_expr, free_names
+from .ast import children, free_names
+from .interpreter import FUNCTIONS, compile_expr
 from .render import VIEWS
 
 SYMBOLS = ("^", "_") + tuple("0123456789")
@@ -99,7 +100,7 @@ class _MachineCheck:
             for a in expr.args:
                 self._expr(a, scope, pos)
         else:
-            for child in _children(expr):
+            for child in children(expr):
                 self._expr(child, scope, pos)
 
     def _rule(self, rule: ast.Rule):
@@ -315,23 +316,11 @@ def _matches(rule: ast.Rule, symbols: dict[str, str]) -> bool:
     return True
 
 
-def _children(expr) -> list:
-    if isinstance(expr, (ast.Neg, ast.Not)):
-        return [expr.operand]
-    if isinstance(expr, ast.Binary):
-        return [expr.left, expr.right]
-    if isinstance(expr, ast.Logic):
-        return list(expr.operands)
-    if isinstance(expr, ast.Function):
-        return list(expr.args)
-    return []
-
-
 def _divisors(rule: ast.Rule):
     def walk(expr):
         if isinstance(expr, ast.Binary) and expr.op in ("//", "%"):
             yield expr.right, expr.pos
-        for child in _children(expr):
+        for child in children(expr):
             yield from walk(child)
     for action in rule.actions:
         for expr in (getattr(action, "expr", None), getattr(action, "condition", None)):

@@ -200,15 +200,14 @@ def graph_text(machine: ast.Machine, mermaid: bool = False) -> str:
         lines = ["flowchart LR"]
         lines += [f'  {s}(["{s}"])' if s != machine.halt else f'  {s}((("{s}")))' for s in machine.states]
         lines += [f'  {a} -->|"{lbl or " "}"| {b}' for a, b, lbl in edges]
-        for state, callee in sorted(set(calls)):
-            lines += [f'  call_{callee}["{callee}"]', f"  {state} -.->|call| call_{callee}"]
+        lines += [f'  call_{callee}["{callee}"]' for callee in sorted({c for _, c in calls})]
+        lines += [f"  {state} -.->|call| call_{callee}" for state, callee in sorted(set(calls))]
         return "\n".join(lines) + "\n"
     lines = [f'digraph "{machine.name}" {{', "  rankdir=LR;", "  node [shape=circle];",
              f'  "{machine.start}" [style=bold];', f'  "{machine.halt}" [shape=doublecircle];']
     lines += [f'  "{a}" -> "{b}" [label="{lbl}"];' for a, b, lbl in edges]
-    for state, callee in sorted(set(calls)):
-        lines += [f'  "call:{callee}" [shape=box, label="{callee}"];',
-                  f'  "{state}" -> "call:{callee}" [style=dashed, label="call"];']
+    lines += [f'  "call:{callee}" [shape=box, label="{callee}"];' for callee in sorted({c for _, c in calls})]
+    lines += [f'  "{state}" -> "call:{callee}" [style=dashed, label="call"];' for state, callee in sorted(set(calls))]
     return "\n".join(lines + ["}"]) + "\n"
 
 

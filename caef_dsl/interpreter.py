@@ -184,18 +184,6 @@ def _fill(digit, count):
 FUNCTIONS = {"len": (1, _len), "fill": (2, _fill)}
 
 
-def free_names(expr: ast.Expr) -> set[str]:
-    """The names an expression reads."""
-    if isinstance(expr, ast.Name):
-        return {expr.name}
-    children = {ast.Neg: ("operand",), ast.Not: ("operand",), ast.Binary: ("left", "right")}
-    if isinstance(expr, (ast.Logic, ast.Function)):
-        parts = expr.operands if isinstance(expr, ast.Logic) else expr.args
-    else:
-        parts = [getattr(expr, f) for f in children.get(type(expr), ())]
-    return set().union(*(free_names(p) for p in parts))
-
-
 def compile_expr(expr: ast.Expr) -> Callable[[dict], object]:
     """An expression as a closure over an environment dict (never Python `eval`)."""
     if isinstance(expr, (ast.Int, ast.Bool)):
@@ -329,7 +317,7 @@ class Executable:
         read = set()
         for rule in machine.rules:
             for expr in [rule.condition] + [getattr(a, "expr", None) for a in rule.actions]:
-                read |= free_names(expr) if expr is not None else set()
+                read |= ast.free_names(expr) if expr is not None else set()
         self.decisions_cacheable = not self.composite and not read & set(self.operand_names)
         self._decisions: dict[tuple, tuple] = {}
         self.call_sites = {}   # (state, machine) -> CallSite, for reading commands back

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from . import ast
 from .errors import TextParseError
-from .interpreter import Configuration, Executable, GotoSite, OutputTape, Trace, free_names
+from .ast import free_names
+from .interpreter import Configuration, Executable, GotoSite, OutputTape, Trace
 from .values import Digits, display
 
 HALT_COMMAND = "No command to execute. Halt state."

@@ -34,44 +34,58 @@ def digits(x: int) -> int:
 
 @dataclass(frozen=True)
 class Constraint:
-    """What operands a machine takes, and what keeps its traces short enough to train on."""
+    """What operands a machine takes (validity), and the caps that keep the traces of the
+    paper's repeated-addition machines short enough to train on (overridable)."""
     operands: int = 2
     a_at_least_b: bool = False        # results are non-negative
     a_nines: bool = False             # a is 9…9 (REFLECTION computes a nines' complement)
     b_min: int = 0
-    b_max: int | None = None          # repeated addition: the paper's MUL takes 3b - 1 steps
-    quotient_max: int | None = None   # repeated addition: the paper's DIV takes 3q + 2 steps
+    b_max: int | None = None          # largest valid b (9: a one-digit multiplier)
+    b_cap: int | None = None          # the paper's MUL adds b times: 3b - 1 steps
+    quotient_cap: int | None = None   # the paper's DIV adds q times: 3q + 2 steps
+
+    @property
+    def b_limit(self) -> int | None:
+        limits = [x for x in (self.b_max, self.b_cap) if x is not None]
+        return min(limits) if limits else None
 
     def holds(self, a: int, b: int | None) -> bool:
         if self.operands == 1:
             return True
-        return (b >= self.b_min and (self.b_max is None or b <= self.b_max)
+        limit = self.b_limit
+        return (b >= self.b_min and (limit is None or b <= limit)
                 and (not self.a_at_least_b or a >= b)
                 and (not self.a_nines or a == highest(digits(a)))
-                and (self.quotient_max is None or a // b <= self.quotient_max))
+                and (self.quotient_cap is None or a // b <= self.quotient_cap))
 
 
-# The one table of operand constraints, by declared machine name; any other machine takes
-# any operands (its `require` declarations are still checked when it runs).
+# The one table of operand constraints, by declared machine name. Any other machine takes any
+# operands, one or two as it declares (its `require` declarations still hold when it runs).
 CONSTRAINTS = {
     "SUB": Constraint(a_at_least_b=True),
+    "SUB_BORROW": Constraint(a_at_least_b=True),
     "REFLECTION": Constraint(a_at_least_b=True, a_nines=True),
     "LEFT_MASK": Constraint(operands=1),
-    "MUL": Constraint(b_max=30),
-    "DIV": Constraint(b_min=1, quotient_max=30),
+    "REVERSE_MARKED": Constraint(operands=1),
+    "MUL": Constraint(b_cap=30),
+    "DIV": Constraint(b_min=1, quotient_cap=30),
     "LONG_DIV": Constraint(b_min=1),
+    "LONG_MOD": Constraint(b_min=1),
+    "QUOTIENT_DIGITS": Constraint(b_min=1),
+    "MUL_DIGIT": Constraint(b_max=9),
+    "SHIFT_IN": Constraint(b_max=9),
 }
 
 
-def constraint_for(name: str, operands: int, *, b_max: int | None = None,
-                   quotient_max: int | None = None) -> Constraint:
-    """The table's constraint for machine `name` (taking `operands` operands), with the caps
-    overridden where the machine has one."""
+def constraint_for(name: str, operands: int, *, b_cap: int | None = None,
+                   quotient_cap: int | None = None) -> Constraint:
+    """The table's constraint for machine `name` (which takes `operands` operands), with its
+    caps, where it has them, replaced by `b_cap` / `quotient_cap`."""
     constraint = CONSTRAINTS.get(name, Constraint(operands=operands))
-    if b_max is not None and constraint.b_max is not None:
-        constraint = replace(constraint, b_max=b_max)
-    if quotient_max is not None and constraint.quotient_max is not None:
-        constraint = replace(constraint, quotient_max=quotient_max)
+    if b_cap is not None and constraint.b_cap is not None:
+        constraint = replace(constraint, b_cap=b_cap)
+    if quotient_cap is not None and constraint.quotient_cap is not None:
+        constraint = replace(constraint, quotient_cap=quotient_cap)
     return constraint
 
 
@@ -101,13 +115,13 @@ def box(constraint: Constraint, la: int, lb: int | None):
     if constraint.a_nines:
         a_lo = a_hi
     b_lo, b_hi = max(lowest(lb), constraint.b_min), highest(lb)
-    if constraint.b_max is not None:
-        b_hi = min(b_hi, constraint.b_max)
+    if constraint.b_limit is not None:
+        b_hi = min(b_hi, constraint.b_limit)
     if constraint.a_at_least_b:
         a_lo, b_hi = max(a_lo, b_lo), min(b_hi, a_hi)
-    if constraint.quotient_max is not None:
+    if constraint.quotient_cap is not None:
         # a // b <= Q  ⇔  a <= (Q+1)·b - 1
-        q1 = constraint.quotient_max + 1
+        q1 = constraint.quotient_cap + 1
         a_hi = min(a_hi, q1 * b_hi - 1)
         b_lo = max(b_lo, -(-(a_lo + 1) // q1))
     if a_lo > a_hi or b_lo > b_hi:
@@ -127,8 +141,8 @@ def capacity(constraint: Constraint, la: int, lb: int | None) -> int:
     b_lo, b_hi = b_range
     if constraint.a_at_least_b:   # for each b: the a in [max(a_lo, b), a_hi]
         return _sum_clamped(-1, a_hi + 1, b_lo, b_hi, width)
-    if constraint.quotient_max is not None:   # for each b: the a in [a_lo, (Q+1)·b - 1]
-        return _sum_clamped(constraint.quotient_max + 1, -a_lo, b_lo, b_hi, width)
+    if constraint.quotient_cap is not None:   # for each b: the a in [a_lo, (Q+1)·b - 1]
+        return _sum_clamped(constraint.quotient_cap + 1, -a_lo, b_lo, b_hi, width)
     return width * (b_hi - b_lo + 1)
 
 
@@ -193,8 +207,8 @@ def uniform_pairs(constraint: Constraint, la: int, lb: int | None, key: str) -> 
 # ---- edge cases --------------------------------------------------------------------------
 
 def _extremes(n: int) -> list[int]:
-    """0 and 1 for one digit, else 10…0 and 10…01; and 9…9 — zeros, carry and borrow chains."""
-    return [0, 1, 9] if n == 1 else [lowest(n), lowest(n) + 1, highest(n)]
+    """9…9, and 0 and 1 for one digit, else 10…0 and 10…01: zeros, carry and borrow chains."""
+    return [9, 0, 1] if n == 1 else [highest(n), lowest(n), lowest(n) + 1]
 
 
 def _chain(n: int, rng: random.Random) -> int:
@@ -214,9 +228,10 @@ def edge_candidates(constraint: Constraint, la: int, lb: int | None, rng: random
     extremes of both lengths, then seeded draws of chains, complements (a + b = 10^k: a carry
     through every digit), equal operands, and exact or maximal quotients."""
     one = constraint.operands == 1
-    for a in _extremes(la):
-        for b in [None] if one else _extremes(lb):
-            yield (highest(la) if constraint.a_nines else a), b
+    fixed = [(highest(la) if constraint.a_nines else a, b)
+             for a in _extremes(la) for b in ([None] if one else _extremes(lb))]
+    rng.shuffle(fixed)  # a small edge share still gets a varied few
+    yield from fixed
     while True:
         a = highest(la) if constraint.a_nines else _chain(la, rng)
         if one:
@@ -232,7 +247,7 @@ def edge_candidates(constraint: Constraint, la: int, lb: int | None, rng: random
             yield a, (a if la == lb else _chain(lb, rng))
         else:
             b = max(1, _number(lb, rng))
-            q = rng.randint(0, constraint.quotient_max or 9)
+            q = rng.randint(0, constraint.quotient_cap or 9)
             yield q * b + rng.choice((0, b - 1)), b
 
 
