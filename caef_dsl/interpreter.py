@@ -116,8 +116,7 @@ class GotoSite:
     state: str
 
 
-@dataclass(slots=True)
-class Step:
+class Step(NamedTuple):
     config: Configuration
     command: tuple | None  # None at the halting configuration
     call: "Trace | None" = None

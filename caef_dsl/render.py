@@ -27,7 +27,7 @@ _BARS = r"(?:\|\d)*"
 
 @lru_cache(maxsize=4096)
 def barred(digits: str) -> str:
-    return "".join("|" + d for d in digits)
+    return "|" + "|".join(digits) if digits else ""
 
 
 class Renderer:
@@ -100,7 +100,7 @@ class Renderer:
         if kind == "register":
             i = exe.register_index[name]
             if view == "digits":
-                return lambda c: "" if c.registers[i] is None else Digits.of(c.registers[i]).barred
+                return lambda c: "" if c.registers[i] is None else barred(Digits.of(c.registers[i]))
             return lambda c: display(c.registers[i])
         i = exe.operand_names.index(name)
         return lambda c: barred(c.operands[i])
@@ -124,7 +124,7 @@ class Renderer:
         return fns
 
     def state_line(self, config: Configuration) -> str:
-        return "".join(fn(config) for fn in self._line(config.state))
+        return "".join([fn(config) for fn in self._line(config.state)])
 
     def head_line(self, config: Configuration) -> str:
         """The finite-control view: state, symbol under each head, registers."""

@@ -30,7 +30,7 @@ class Digits(str):
     @property
     def barred(self) -> str:
         """The paper's tape rendering: `|` before every digit (45 → `|5|4`)."""
-        return "".join("|" + d for d in self)
+        return "|" + "|".join(self) if self else ""
 
     def __repr__(self) -> str:
         return f"Digits({self.decimal})"
