@@ -61,7 +61,22 @@ class _MachineCheck:
             self._expr(require.condition, set(m.operands), require.pos)
         self._graph(states_with_rules)
         self._overlaps()
+        self._readable_gotos()
         return self.out
+
+    def _readable_gotos(self):
+        """A command names only the first target of a conditional goto; read back, the
+        target must identify the goto, or a runtime applying model commands would guess."""
+        seen: dict[tuple[str, str], ast.Goto] = {}
+        for rule in self.m.rules:
+            goto = rule.goto
+            if goto is None:
+                continue
+            earlier = seen.setdefault((rule.state, goto.target), goto)
+            if earlier is not goto and (earlier.condition is not None or goto.condition is not None) \
+                    and (earlier.condition, earlier.otherwise) != (goto.condition, goto.otherwise):
+                self.error(goto.pos, f"two rules of state {rule.state} go to {goto.target}, one of them "
+                                     f"conditionally: their commands read the same ('{goto.target}')")
 
     def _declarations(self):
         m, seen = self.m, {}

@@ -145,3 +145,12 @@ def test_call_depth_limit(capsys):
 
 def test_errors_are_caef_errors():
     assert issubclass(SourceError, CaefError)
+
+
+def test_conditional_goto_must_be_readable(tmp_path, capsys):
+    bad = tmp_path / "amb.tm"
+    bad.write_text("machine AMB(a)\n  register R\n  result R\n  start q0\n  halt qH\n"
+                   "  q0 if a == 0: call ADD(a, 1) -> R; -> q1 if R else qH\n"
+                   "  q0 if a != 0: -> q1\n  q1: -> qH\n")
+    assert main(["check", str(bad)]) == 2
+    assert "their commands read the same" in capsys.readouterr().err
