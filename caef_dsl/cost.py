@@ -18,30 +18,18 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CaefError, RequirementFailed, StepBudgetExceeded
 from .interpreter import run as run_machine
+from .tokens import TOKEN, count_tokens
 from .views import MODES, executor_examples
 
 DEFAULT_MAX_STEPS = 300_000
 DEFAULT_SAMPLES = 3
 DEFAULT_SEED = 0
-
-# The trainer's word-level tokenizer (trainer/tokenizer.py), as the brief of `caef cost` states it.
-TOKEN = re.compile(r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]*|\d|\s|[^\sA-Za-z0-9]")
-# Every token of TOKEN is one character except these (markers and words of 2+ characters), so
-# the count is the length minus what they add: the same number, without a match per character.
-_LONG_TOKEN = re.compile(r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]+")
-
-
-def count_tokens(text: str) -> int:
-    """len(TOKEN.findall(text)), fast: traces of 100-digit operands hold ~10^7 characters."""
-    return len(text) - sum(m.end() - m.start() - 1 for m in _LONG_TOKEN.finditer(text))
-
 
 @dataclass
 class Row:

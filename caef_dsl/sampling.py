@@ -44,6 +44,19 @@ class Constraint:
     b_cap: int | None = None          # the paper's MUL adds b times: 3b - 1 steps
     quotient_cap: int | None = None   # the paper's DIV adds q times: 3q + 2 steps
 
+    def __post_init__(self):
+        if self.a_at_least_b and self.quotient_cap is not None:  # capacity() counts one or the other
+            raise ValueError("a constraint takes a >= b or a quotient cap, not both")
+
+    def __str__(self) -> str:
+        """In words, for messages: "a >= b, b <= 30"."""
+        parts = {1: ["one operand"]}.get(self.operands, [])
+        parts += ["a is 9…9"] * self.a_nines + ["a >= b"] * self.a_at_least_b
+        parts += [f"b >= {self.b_min}"] * (self.b_min > 0)
+        parts += [f"b <= {self.b_limit}"] * (self.b_limit is not None)
+        parts += [f"a // b <= {self.quotient_cap}"] * (self.quotient_cap is not None)
+        return ", ".join(parts) or "any operands"
+
     @property
     def b_limit(self) -> int | None:
         limits = [x for x in (self.b_max, self.b_cap) if x is not None]
@@ -260,6 +273,7 @@ def class_pairs(constraint: Constraint, la: int, lb: int | None, count: int, edg
                 reserved: frozenset = frozenset()) -> Iterator[tuple[int, int | None]]:
     """`count` distinct valid pairs of the class: up to `edges` edge cases first, then uniform
     draws; pairs in `reserved` are never drawn. The caller checks `capacity` first."""
+    edges = min(edges, count)
     rng = random.Random(key + ":edges")
     chosen: set = set()
     candidates = edge_candidates(constraint, la, lb, rng)

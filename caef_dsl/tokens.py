@@ -1,0 +1,31 @@
+"""The symbols of trace text: what a word-level tokenizer makes one token each.
+
+Bracket markers (`[HEAD1]`), words (`CMD`, `RIGHT`, `q1`), every digit, every space or newline,
+and every other character are tokens of their own — a space is never folded into the next
+symbol (see ../shared/notes/first-measurements.md). The dataset compiler lists a dataset's
+alphabet with it, `caef cost` counts executor tokens with it, and the trainer's tokenizer
+splits text with the same pattern.
+"""
+from __future__ import annotations
+
+import re
+
+TOKEN_PATTERN = r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]*|\d|\s|[^\sA-Za-z0-9]"
+TOKEN = re.compile(TOKEN_PATTERN)
+# Every token is one character except markers and words of 2+ characters.
+LONG_TOKEN = re.compile(r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]+")
+
+
+def count_tokens(text: str) -> int:
+    """len(TOKEN.findall(text)), fast: traces of 100-digit operands hold ~10^7 characters."""
+    return len(text) - sum(m.end() - m.start() - 1 for m in LONG_TOKEN.finditer(text))
+
+
+def alphabet_of(texts: list[str]) -> set[str]:
+    """The distinct tokens of `texts`: the long tokens, and every character between them
+    (each one a token), in one pass over the texts joined by newlines."""
+    joined = "\n".join(texts)
+    tokens = set(LONG_TOKEN.findall(joined)) | set("".join(LONG_TOKEN.split(joined)))
+    if not any("\n" in t for t in texts):
+        tokens.discard("\n")
+    return tokens
