@@ -229,8 +229,15 @@ def _positive(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line too."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="caef", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="caef", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version="caef 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -39,13 +39,13 @@ from .align import FAMILIES, Expression, first_step, result_text
 from .api import load_machines
 from .describe import describe
 from .errors import CaefError
-from .interpreter import Trace, run as run_machine
+from .interpreter import run as run_machine
 from .library import MACHINES_DIR, MachineSet
 from .render import renderer
 from .sampling import Constraint, capacity, class_key, class_pairs, constraint_for, digits
 from .tokens import alphabet_of
 from .values import operand
-from .views import MODES, executor_examples
+from .views import MODES, executor_examples, frames
 
 STAGES = ("plain", "prompt")
 SPLITS = ("train", "test")
@@ -411,15 +411,6 @@ class Chunk:
     alphabet: set[str]
 
 
-def sub_traces(trace: Trace) -> Iterator[Trace]:
-    """A trace and every trace it calls, depth first in call order (the order of
-    `executor_examples(..., callees=True)`)."""
-    yield trace
-    for step in trace.steps:
-        if step.call is not None:
-            yield from sub_traces(step.call)
-
-
 class RecordMaker:
     """Problems → JSON lines: runs each problem in the interpreter and renders the executor
     steps (views.executor_examples) and the aligner pairs (align)."""
@@ -444,7 +435,7 @@ class RecordMaker:
         """(kind, machine, a, b, step, prompt, completion) of every record of one problem."""
         operands = [p.a] if p.b is None else [p.a, p.b]
         trace = run_machine(self.machines.executables, p.machine, operands)
-        for t in sub_traces(trace) if self.with_callees else [trace]:
+        for t in frames(trace) if self.with_callees else [trace]:
             a, *b = (tape.decimal for tape in t.steps[0].config.operands)
             intro = self.intro(t.machine.name, self.mode)
             for example in executor_examples(t, self.mode):

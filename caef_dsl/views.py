@@ -49,6 +49,14 @@ def executor_examples(trace: Trace, mode: str, *, callees: bool = False) -> Iter
         for t, step in enumerate(trace.steps[:-1]):
             yield Example(name, t, view(step.config), r.command_line(step.command))
     if callees:
-        for step in trace.steps:
-            if step.call is not None:
-                yield from executor_examples(step.call, mode, callees=True)
+        for frame in frames(trace):
+            if frame is not trace:
+                yield from executor_examples(frame, mode)
+
+
+def frames(trace: Trace) -> Iterator[Trace]:
+    """A trace and every trace it calls, depth first in call order."""
+    yield trace
+    for step in trace.steps:
+        if step.call is not None:
+            yield from frames(step.call)

@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 from caef_dsl.errors import TextParseError
 from caef_dsl.interpreter import run
 from caef_dsl.render import HALT_COMMAND, renderer
+from caef_dsl.views import frames
 
 TWO_OPERANDS = ["ADD", "EQUAL", "GREATER_THAN", "LESS_THAN"]
 
@@ -21,18 +22,11 @@ def traces(machines, a, b):
     yield run(machines.executables, "DIV", [a, b or 1] if a // (b or 1) < 8 else [b, a or 1])
 
 
-def all_frames(trace):
-    yield trace
-    for step in trace.steps:
-        if step.call is not None:
-            yield from all_frames(step.call)
-
-
 @settings(max_examples=30, deadline=None)
 @given(a=st.integers(0, 10 ** 25), b=st.integers(0, 10 ** 25))
 def test_round_trip(machines, a, b):
     for top in traces(machines, a, b):
-        for trace in all_frames(top):
+        for trace in frames(top):
             r = renderer(trace.machine)
             for step in trace.steps:
                 line = r.state_line(step.config)
