@@ -22,6 +22,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--data", type=Path, nargs="+", action="extend", required=True, metavar="DIR",
                       help="compiled dataset folder(s); several train one shared model")
     data.add_argument("--stage", choices=["prompt", "plain"], help="train only on records of this stage")
+    data.add_argument("--kind", choices=["executor", "aligner"], default="executor",
+                      help="which records to learn: executor steps (default) or aligner pairs")
     data.add_argument("--out", type=Path, required=True, metavar="DIR",
                       help="run folder: checkpoints, then the model or adapter, tokenizer, metrics.json, caef_run.json")
 

@@ -25,6 +25,7 @@ class DatasetInfo:
 
     mode: str
     stage: str | None
+    kind: str
     machines: list[str]
     folders: list[str]
     alphabet: set[str] = field(default_factory=set)
@@ -50,8 +51,14 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def load_records(folders: list[Path], split: str = "train", stage: str | None = None) -> tuple[list[dict], DatasetInfo]:
-    """Every `split` record of the executor and aligner files of `folders`, optionally only one `stage`."""
+def load_records(
+    folders: list[Path], split: str = "train", stage: str | None = None, kind: str = "executor"
+) -> tuple[list[dict], DatasetInfo]:
+    """Every `split` record of the `kind` files (executor or aligner) of `folders`, optionally of one `stage`.
+
+    The two kinds are separate models: an aligner prompt can be a halting state line, which the
+    executor reads too and answers differently.
+    """
     records: list[dict] = []
     modes, machines, alphabet, stages = set(), [], set(), set()
     for folder in map(Path, folders):
@@ -60,7 +67,7 @@ def load_records(folders: list[Path], split: str = "train", stage: str | None = 
         machines += [m for m in manifest.get("machines", []) if m not in machines]
         alphabet.update(manifest.get("alphabet", []))
         for name, entry in sorted(manifest["files"].items()):
-            if entry.get("split", "train") != split:
+            if entry.get("split", "train") != split or entry.get("kind", "executor") != kind:
                 continue
             for number, line in enumerate((folder / name).read_text(encoding="utf-8").splitlines(), 1):
                 if not line.strip():
@@ -69,26 +76,32 @@ def load_records(folders: list[Path], split: str = "train", stage: str | None = 
                     record = json.loads(line)
                 except json.JSONDecodeError:
                     record = None
-                if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("prompt", "completion")):
+                if not (isinstance(record, dict) and all(isinstance(record.get(k), str) for k in ("prompt", "completion"))):
                     raise TrainerError(f"{folder / name}:{number}: not a record with string prompt and completion")
-                stages.add(record.get("stage", manifest.get("stage")))
-                if stage is None or record.get("stage", manifest.get("stage")) == stage:
+                record_stage = record.get("stage", manifest.get("stage"))
+                stages.add(record_stage)
+                if stage is None or record_stage == stage:
                     records.append(record)
     if len(modes) > 1:
         raise TrainerError(f"the datasets mix modes {sorted(map(str, modes))}: train one model per mode")
     if not records:
         wanted = f"stage {stage!r} " if stage else ""
-        raise TrainerError(f"no {wanted}{split} records in {', '.join(map(str, folders))} (stages found: {sorted(map(str, stages))})")
-    found_stage = stage or (next(iter(stages)) if len(stages) == 1 else None)
+        where = ", ".join(map(str, folders))
+        raise TrainerError(f"no {wanted}{kind} {split} records in {where} (stages found: {sorted(map(str, stages))})")
     info = DatasetInfo(
-        mode=modes.pop() or "unknown", stage=found_stage, machines=machines, folders=[str(Path(f).resolve()) for f in folders], alphabet=alphabet
+        mode=modes.pop() or "unknown",
+        stage=stage or (next(iter(stages)) if len(stages) == 1 else None),
+        kind=kind,
+        machines=machines,
+        folders=[str(Path(f).resolve()) for f in folders],
+        alphabet=alphabet,
     )
     return records, info
 
 
 def trace_symbols(records: list[dict], info: DatasetInfo) -> set[str]:
     """The vocabulary a tokenizer needs: the manifest's alphabet and every symbol in the records."""
-    return symbols_of(info.alphabet) | symbols_of(r["prompt"] + r["completion"] for r in records)
+    return symbols_of(info.alphabet) | symbols_of(text for r in records for text in (r["prompt"], r["completion"]))
 
 
 class TokenizedDataset(torch.utils.data.Dataset):
@@ -101,7 +114,8 @@ class TokenizedDataset(torch.utils.data.Dataset):
         completions = tokenizer([r["completion"] for r in records], add_special_tokens=False)["input_ids"]
         eos = [tokenizer.eos_token_id]
         self.examples = [
-            {"input_ids": p + c + eos, "labels": [IGNORE_INDEX] * len(p) + c + eos} for p, c in zip(prompts, completions)
+            {"input_ids": p + c + eos, "labels": [IGNORE_INDEX] * len(p) + c + eos}
+            for p, c in zip(prompts, completions)
         ]
 
     def __len__(self) -> int:
@@ -128,7 +142,9 @@ class PadCollator:
         return {"input_ids": ids, "attention_mask": mask, "labels": padded("labels", IGNORE_INDEX)}
 
 
-def write_dataset(folder: Path, train: list[dict], test: list[dict] = (), *, mode: str, stage: str, machines: list[str]) -> Path:
+def write_dataset(
+    folder: Path, train: list[dict], test: list[dict] = (), *, mode: str, stage: str, machines: list[str]
+) -> Path:
     """Write records as a dataset folder in the `caef compile` layout (for fixtures and benchmarks)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -144,7 +160,7 @@ def write_dataset(folder: Path, train: list[dict], test: list[dict] = (), *, mod
             "records": len(records),
             "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
         }
-    alphabet = sorted(symbols_of(r["prompt"] + r["completion"] for r in [*train, *test]))
+    alphabet = sorted(symbols_of(text for r in [*train, *test] for text in (r["prompt"], r["completion"])))
     manifest = {"files": entries, "mode": mode, "stage": stage, "machines": machines, "alphabet": alphabet}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return folder

@@ -124,7 +124,7 @@ def load_run(folder: Path, trainable: bool = False):
     folder = Path(folder)
     run = read_run(folder)
     tokenizer = load_tokenizer(folder)
-    if run["kind"] == "lora":
+    if run["weights"] == "lora":
         from peft import PeftModel
 
         base = load_causal_lm(Path(run["base_model"]), tokenizer)

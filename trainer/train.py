@@ -81,7 +81,8 @@ def _base_tokenizer(source: Path, symbols: set[str], add_tokens: bool):
     elif missing := missing_symbols(tokenizer, symbols):
         shown = " ".join(repr(s) for s in missing[:8]) + (" ..." if len(missing) > 8 else "")
         raise TrainerError(
-            f"the tokenizer of {source} cannot encode {len(missing)} dataset symbols ({shown}): pass --add-tokens or use a matching model"
+            f"the tokenizer of {source} cannot encode {len(missing)} dataset symbols ({shown}): "
+            "pass --add-tokens or use a matching model"
         )
     return tokenizer
 
@@ -93,22 +94,26 @@ def build_model(args, symbols: set[str], checkpoint: Path | None):
     """
     if args.init_from:
         run = models.read_run(args.init_from)
-        if run["kind"] == "lora" and args.add_tokens:
+        if run["weights"] == "lora" and args.add_tokens:
             raise TrainerError("--add-tokens cannot grow the vocabulary of a LoRA run given to --init-from")
-        tokenizer = models.load_tokenizer(checkpoint) if checkpoint else _base_tokenizer(Path(args.init_from), symbols, args.add_tokens)
+        if checkpoint:
+            tokenizer = models.load_tokenizer(checkpoint)
+        else:
+            tokenizer = _base_tokenizer(Path(args.init_from), symbols, args.add_tokens)
         model, _ = models.load_run(args.init_from, trainable=True)
         if len(tokenizer) > model.get_input_embeddings().num_embeddings:
             model.resize_token_embeddings(len(tokenizer))
-        return model, tokenizer, {"kind": run["kind"], "base_model": run.get("base_model"), "tokenizer": run["tokenizer"]}
+        description = {"weights": run["weights"], "base_model": run.get("base_model"), "tokenizer": run["tokenizer"]}
+        return model, tokenizer, description
 
     if args.model in PRESETS:
         tokenizer = models.load_tokenizer(checkpoint) if checkpoint else build_tokenizer(symbols)
-        return models.new_model(args.model, tokenizer), tokenizer, {"kind": "full", "base_model": None, "tokenizer": "caef-word-level"}
+        description = {"weights": "full", "base_model": None, "tokenizer": "caef-word-level"}
+        return models.new_model(args.model, tokenizer), tokenizer, description
 
     base = Path(args.model)
     models.check_causal_lm(base)
-    base_tokenizer = models.load_tokenizer(base)
-    base_size = len(base_tokenizer)
+    base_size = len(models.load_tokenizer(base))
     tokenizer = models.load_tokenizer(checkpoint) if checkpoint else _base_tokenizer(base, symbols, args.add_tokens)
     model = models.load_causal_lm(base, tokenizer)
     model = models.add_lora(
@@ -119,8 +124,8 @@ def build_model(args, symbols: set[str], checkpoint: Path | None):
         targets=[t.strip() for t in args.lora_targets.split(",") if t.strip()],
         new_token_ids=list(range(base_size, len(tokenizer))),
     )
-    kind = "base+added-tokens" if len(tokenizer) > base_size else "base"
-    return model, tokenizer, {"kind": "lora", "base_model": str(base.resolve()), "tokenizer": kind}
+    tokenizer_kind = "base+added-tokens" if len(tokenizer) > base_size else "base"
+    return model, tokenizer, {"weights": "lora", "base_model": str(base.resolve()), "tokenizer": tokenizer_kind}
 
 
 def _max_steps(args, examples: int) -> int:
@@ -140,7 +145,7 @@ def run(args) -> int:
     if not args.init_from and args.model not in PRESETS and not Path(args.model).exists():
         raise TrainerError(f"unknown preset {args.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
     checkpoint = _check_out(out, args.resume)
-    records, info = datasets.load_records(args.data, stage=args.stage)
+    records, info = datasets.load_records(args.data, stage=args.stage, kind=args.kind)
     symbols = datasets.trace_symbols(records, info)
     set_seed(args.seed)
     model, tokenizer, description = build_model(args, symbols, checkpoint)
@@ -149,7 +154,7 @@ def run(args) -> int:
     use_cuda = torch.cuda.is_available()
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     bf16 = args.bf16 if args.bf16 is not None else (use_cuda and torch.cuda.is_bf16_supported())
-    lr = args.lr or (LORA_LR if description["kind"] == "lora" else SCRATCH_LR)
+    lr = args.lr or (LORA_LR if description["weights"] == "lora" else SCRATCH_LR)
 
     training_args = TrainingArguments(
         output_dir=str(out),
@@ -186,13 +191,22 @@ def run(args) -> int:
         callbacks=[throughput] + ([budget] if budget else []),
     )
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    trainer.save_model(str(out))
     if not trainer.is_world_process_zero():
         return 0
+    if description["weights"] == "lora":
+        # The rows of added tokens are in the adapter already; whole embedding matrices (GBs for
+        # a large vocabulary) are not needed, as the runtime grows the base to `vocab_size`.
+        model.save_pretrained(out, save_embedding_layers=False)
+        tokenizer.save_pretrained(out)
+    else:
+        trainer.save_model(str(out))
 
     total, trainable = models.parameter_counts(model)
     curve = [[entry["step"], entry["loss"]] for entry in trainer.state.log_history if "loss" in entry]
-    stopped_by = "time_budget" if budget and budget.fired else ("max_steps" if args.max_steps and max_steps == args.max_steps else "epochs")
+    if budget and budget.fired:
+        stopped_by = "time_budget"
+    else:
+        stopped_by = "max_steps" if args.max_steps and max_steps == args.max_steps else "epochs"
     metrics = {
         "global_step": trainer.state.global_step,
         "max_steps": max_steps,
@@ -216,6 +230,7 @@ def run(args) -> int:
         **description,
         "mode": info.mode,
         "stage": info.stage,
+        "task": info.kind,
         "machines": info.machines,
         "datasets": info.folders,
         "vocab_size": len(tokenizer),

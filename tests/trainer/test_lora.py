@@ -5,6 +5,7 @@ import json
 import pytest
 
 from trainer.cli import main
+from trainer.model import load_run
 
 
 @pytest.mark.parametrize("add_tokens", [False, True], ids=["base-tokenizer", "added-tokens"])
@@ -20,7 +21,7 @@ def test_lora_adapter_reloads_merges_and_generates(base_checkpoint, add_tape, tm
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0 < metrics["parameters"]["trainable"] < metrics["parameters"]["total"]
     run = json.loads((out / "caef_run.json").read_text())
-    assert run["kind"] == "lora" and run["base_model"] == str(base_checkpoint.resolve())
+    assert run["weights"] == "lora" and run["base_model"] == str(base_checkpoint.resolve())
 
     tokenizer = AutoTokenizer.from_pretrained(out)
     base = AutoModelForCausalLM.from_pretrained(run["base_model"])
@@ -33,3 +34,5 @@ def test_lora_adapter_reloads_merges_and_generates(base_checkpoint, add_tape, tm
     assert output.shape[1] > prompt["input_ids"].shape[1]
     if add_tokens:
         assert "[HEAD1]" in tokenizer.convert_ids_to_tokens(prompt["input_ids"][0])
+    model, _ = load_run(out)  # the same recipe, as the runtime will call it
+    assert isinstance(model, PeftModel) and model.get_input_embeddings().weight.shape[0] == run["vocab_size"]

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.golden import GOLDEN_DIR, golden_cases
+from trainer.golden import golden_cases
 from trainer.tokenizer import EOS, build_tokenizer, split_symbols, symbols_of
 
 ALPHABET = ["[HEAD1]", "[HEAD2]", "[OUTPUT]", "[C]", "[CALL]", "|", ",", ":", " ", "\n", *"0123456789",

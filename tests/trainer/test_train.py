@@ -20,7 +20,7 @@ def test_metrics_and_run_description(trained_run):
     assert metrics["parameters"]["total"] == metrics["parameters"]["trainable"] == PRESETS["nano"].parameters(vocab)
     assert metrics["arguments"]["max_steps"] == 40
     run = json.loads((trained_run / "caef_run.json").read_text())
-    assert run["kind"] == "full" and run["mode"] == "tape" and run["machines"] == ["add"] and run["stage"] == "plain"
+    assert run["weights"] == "full" and run["mode"] == "tape" and run["machines"] == ["add"] and run["stage"] == "plain"
 
 
 def test_saved_folder_reloads_and_generates(trained_run):
@@ -52,3 +52,15 @@ def test_several_datasets_train_one_shared_model(add_tape, equal_tape, tmp_path,
     assert run["machines"] == ["add", "equal"]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["records"] > 928
+
+
+def test_init_from_with_add_tokens_grows_the_vocabulary(trained_run, equal_tape, tmp_path):
+    from transformers import AutoTokenizer
+
+    out = tmp_path / "grown"
+    assert main(["train", "--data", str(equal_tape), "--init-from", str(trained_run), "--add-tokens", "--out", str(out),
+                 "--max-steps", "2", "--batch-size", "16"]) == 0
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    text = "EQUAL, qH,  |5[HEAD1] True"
+    assert tokenizer.unk_token_id not in tokenizer.encode(text) and tokenizer.decode(tokenizer.encode(text)) == text
+    assert json.loads((out / "caef_run.json").read_text())["vocab_size"] > json.loads((trained_run / "caef_run.json").read_text())["vocab_size"]
