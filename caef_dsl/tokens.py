@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-TOKEN_PATTERN = r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]*|\d|\s|[^\sA-Za-z0-9]"
+TOKEN_PATTERN = r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]*|[0-9]|\s|[^\sA-Za-z0-9]"
 TOKEN = re.compile(TOKEN_PATTERN)
 # Every token is one character except markers and words of 2+ characters.
 LONG_TOKEN = re.compile(r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]+")

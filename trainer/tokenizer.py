@@ -11,12 +11,15 @@ from collections.abc import Iterable
 
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 
+from caef_dsl.tokens import TOKEN_PATTERN
+
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIAL_TOKENS = (PAD, BOS, EOS, UNK)
 
 # Bracket markers ([HEAD1], [OUTPUT], [CALL]), words (CMD, RIGHT, q0, qH, HEAD1), single digits,
-# single whitespace characters, and any other single character (| , : ^ _ ...).
-SYMBOL_PATTERN = r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]*|[0-9]|\s|[^\sA-Za-z0-9_]"
+# single whitespace characters, and any other single character (| , : ^ _ ...): the one
+# definition of a symbol, shared with `caef compile` (alphabets) and `caef cost` (token counts).
+SYMBOL_PATTERN = TOKEN_PATTERN
 
 
 def _pre_tokenizer() -> pre_tokenizers.PreTokenizer:
