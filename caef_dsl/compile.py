@@ -77,6 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ops.add_argument("--per-class", metavar="N",
                      help=f"distinct operand pairs per (len a, len b) class (default {DEFAULT_PER_CLASS}, "
                           "or the whole class where it holds fewer)")
+    ops.add_argument("--whole-small-classes", action="store_true",
+                     help="where a class holds fewer than --per-class pairs, take all of them "
+                          "instead of failing (e.g. 1-digit classes with --per-class 500)")
     ops.add_argument("--seed", default="0", metavar="N", help="seed of every draw (default 0)")
     ops.add_argument("--edge-share", default="0.1", metavar="F",
                      help="share of each class drawn from edge cases: carry/borrow chains, zeros, "
@@ -114,6 +117,7 @@ class Settings:
     digits_a: tuple[int, int]
     digits_b: tuple[int, int]
     per_class: int | None
+    whole_small_classes: bool
     seed: int
     edge_share: Fraction
     b_cap: int | None
@@ -181,6 +185,7 @@ def settings(args) -> Settings:
     values = dict(
         machines=tuple(args.machines), digits_a=digits_a, digits_b=digits_b,
         per_class=None if args.per_class is None else _integer(args.per_class, "--per-class", 1),
+        whole_small_classes=args.whole_small_classes,
         seed=_integer(args.seed, "--seed", 0), edge_share=_fraction(args.edge_share, "--edge-share"),
         b_cap=None if args.max_b is None else _integer(args.max_b, "--max-b", 0),
         quotient_cap=None if args.max_quotient is None else _integer(args.max_quotient, "--max-quotient", 0),
@@ -193,7 +198,8 @@ def settings(args) -> Settings:
     recipe = {
         "machines": list(values["machines"]),
         "digits_a": "%d-%d" % digits_a, "digits_b": "%d-%d" % digits_b,
-        "per_class": values["per_class"], "seed": values["seed"],
+        "per_class": values["per_class"], "whole_small_classes": args.whole_small_classes,
+        "seed": values["seed"],
         "edge_share": args.edge_share.strip(), "max_b": values["b_cap"],
         "max_quotient": values["quotient_cap"],
         "include_failures": None if failures is None else {
@@ -219,6 +225,8 @@ def command_line(recipe: dict) -> str:
         words += ["--include-failures", recipe["include_failures"]["file"]]
     if recipe["with_callees"]:
         words.append("--with-callees")
+    if recipe["whole_small_classes"]:
+        words.append("--whole-small-classes")
     return " ".join(words)
 
 
@@ -288,8 +296,8 @@ def plan(machines: MachineSet, names: list[str], s: Settings) -> list[MachinePla
                 room = capacity(constraint, la, lb) - reserved[(la, lb)]
                 if room <= 0:
                     skipped.append(class_label(la, lb))
-                elif s.per_class is None:
-                    classes.append((la, lb, min(DEFAULT_PER_CLASS, room)))
+                elif s.per_class is None or (s.whole_small_classes and room < s.per_class):
+                    classes.append((la, lb, min(s.per_class or DEFAULT_PER_CLASS, room)))
                 elif room < s.per_class:
                     what = "operand pair(s)" if lb is not None else "operand(s)"
                     raise CompileError(
