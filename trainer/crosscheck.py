@@ -1,0 +1,180 @@
+"""`caef crosscheck --model RUN… --machine M`: hypothesis draws operands (carry and borrow
+chains, zeros, equal operands: `caef_dsl.strategies`), the model solves them, the interpreter
+checks every step, and a failure shrinks to the smallest operands that still break the model.
+The minimal counterexample is printed with its first diverging step; every failing pair is
+appended to a JSON Lines file that `caef compile --include-failures FILE` oversamples.
+
+In your own property tests:
+
+    from hypothesis import given
+    from caef_dsl.strategies import operands
+    from trainer.crosscheck import ModelChecker, crosscheck_model
+
+    checker = ModelChecker(["runs/add"], "add")
+
+    @given(operands("add", max_digits=20))
+    def test_model_adds(pair):
+        checker.check(*pair)          # raises Disagreement (an AssertionError) on a divergence
+
+    def test_model_adds_everywhere():
+        assert crosscheck_model(checker, "add", max_examples=200).minimal is None
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trainer.runtime import Divergence, Runtime, add_runtime_arguments, console, print_divergence
+
+DEFAULT_EXAMPLES = 100
+DEFAULT_MAX_DIGITS = 10
+
+
+@dataclass
+class Counterexample:
+    machine: str
+    a: str
+    b: str | None
+    expression: str | None
+    divergence: Divergence
+
+    @property
+    def label(self) -> str:
+        return self.expression or f"{self.machine}({', '.join(v for v in (self.a, self.b) if v is not None)})"
+
+    def as_json(self) -> dict:
+        """A line of the failures file (`caef compile --include-failures` reads machine, a, b)."""
+        return {"machine": self.machine, "a": self.a, "b": self.b, "expression": self.expression,
+                "diverging_step": self.divergence.as_json()}
+
+
+class Disagreement(AssertionError):
+    """The model and the interpreter disagree on these operands."""
+
+    def __init__(self, counterexample: Counterexample):
+        d = counterexample.divergence
+        super().__init__(f"{counterexample.label}: the model leaves the interpreter at {d.where} "
+                         f"(expected {d.expected!r}, produced {d.produced!r})")
+        self.counterexample = counterexample
+
+
+class ModelChecker:
+    """Solves one problem at a time with the model and compares it with the interpreter.
+    `models`: run folders, an executor (`trainer.runtime.Executor`) or a `Runtime`."""
+
+    def __init__(self, models, machine: str, machines=None, **runtime_options):
+        from caef_dsl.api import load_machines
+        self.machines = machines or load_machines(*([machine] if str(machine).endswith(".tm") else []))
+        self.machine = self.machines.resolve(str(machine))
+        if isinstance(models, Runtime):
+            self.runtime = models
+        else:
+            executor = models
+            if not hasattr(models, "generate"):
+                from trainer.models import open_models
+                executor = open_models([models] if isinstance(models, (str, Path)) else list(models), self.machines)
+            self.runtime = Runtime(executor, self.machines, **runtime_options)
+        self.runtime.require(self.machine)
+
+    def check(self, a, b=None) -> None:
+        """Raise Disagreement unless the model solves (a, b) exactly as the interpreter does."""
+        from caef_dsl.interpreter import run as run_machine
+        from trainer.runtime import compare, make_task
+
+        task = make_task(self.machines, self.machine, a, b)
+        trace = run_machine(self.machines.executables, task.machine, list(task.operands))
+        [solution] = self.runtime.solve([task], [min(self.runtime.max_steps, 2 * trace.total_steps() + 16)])
+        divergence = compare(solution, trace, self.runtime.mode)
+        if divergence is not None:
+            a_text, *b_text = task.operands
+            raise Disagreement(Counterexample(self.machine, a_text, (b_text or [None])[0],
+                                              task.expression and task.expression.text, divergence))
+
+
+@dataclass
+class CrosscheckResult:
+    examples: int = 0
+    minimal: Counterexample | None = None             # what hypothesis shrank to
+    failures: list[Counterexample] = field(default_factory=list)  # every failing pair met, minimal first
+
+
+def crosscheck_model(models, machine: str, strategy=None, max_examples: int = DEFAULT_EXAMPLES, *,
+                     max_digits: int = DEFAULT_MAX_DIGITS, seed: int = 0, **runtime_options) -> CrosscheckResult:
+    """Hypothesis-driven model vs interpreter on `machine`; `strategy` draws (a, b) pairs
+    (default `caef_dsl.strategies.operands(machine, max_digits)`)."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as fixed_seed
+
+    from caef_dsl.strategies import operands
+
+    checker = models if isinstance(models, ModelChecker) else ModelChecker(models, machine, **runtime_options)
+    if strategy is None:
+        strategy = operands(checker.machine, max_digits, machines=checker.machines)
+    result = CrosscheckResult()
+    met: dict[tuple, Counterexample] = {}
+
+    @fixed_seed(seed)
+    @settings(max_examples=max_examples, deadline=None, database=None, verbosity=Verbosity.quiet,
+              report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
+              phases=[Phase.explicit, Phase.generate, Phase.shrink])
+    @given(strategy)
+    def agrees(pair):
+        result.examples += 1
+        try:
+            checker.check(*pair)
+        except Disagreement as e:
+            found = e.counterexample
+            met.setdefault((found.a, found.b), found)
+            raise
+
+    try:
+        agrees()
+    except Disagreement as e:
+        result.minimal = e.counterexample
+        key = (result.minimal.a, result.minimal.b)
+        result.failures = [result.minimal] + [c for k, c in met.items() if k != key]
+    return result
+
+
+def append_failures(path: Path, failures: list[Counterexample]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        for failure in failures:
+            out.write(json.dumps(failure.as_json(), ensure_ascii=False) + "\n")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--machine", required=True, metavar="M", help="machine of machines/ (add, sub, …) or a .tm path")
+    parser.add_argument("--max-digits", type=int, default=DEFAULT_MAX_DIGITS,
+                        help=f"longest operand drawn (default {DEFAULT_MAX_DIGITS})")
+    parser.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                        help=f"operand pairs hypothesis tries before shrinking (default {DEFAULT_EXAMPLES})")
+    parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
+    parser.add_argument("--failures", metavar="FILE",
+                        help="JSON Lines to append the failing pairs to (default: failures.jsonl in the first --model)")
+    add_runtime_arguments(parser)
+
+
+def run(args) -> int:
+    from caef_dsl.api import load_machines
+    from trainer.runtime import open_runtime
+
+    machines = load_machines(*([args.machine] if args.machine.endswith(".tm") else []))
+    checker = ModelChecker(open_runtime(args, machines), args.machine, machines)
+    out = console()
+    with out.status(f"cross-checking {checker.machine} against the interpreter"):
+        result = crosscheck_model(checker, checker.machine, max_examples=args.examples,
+                                  max_digits=args.max_digits, seed=args.seed)
+    if result.minimal is None:
+        out.print(f"{checker.machine}: the model agrees with the interpreter on all {result.examples} examples")
+        return 0
+    path = Path(args.failures) if args.failures else Path(args.model[0]) / "failures.jsonl"
+    append_failures(path, result.failures)
+    out.print(f"{checker.machine}: {len(result.failures)} failing operand pair(s) in {result.examples} examples; "
+              f"minimal counterexample {result.minimal.label}")
+    print_divergence(out, result.minimal.divergence)
+    out.print(f"appended {len(result.failures)} failure(s) to {path} "
+              f"(oversample them: caef compile … --include-failures {path})")
+    return 1

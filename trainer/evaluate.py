@@ -1,0 +1,246 @@
+"""`caef eval --model RUN… --machine M --digits 1-10 --n N [--out DIR]`: the models against the
+interpreter, per operand-length class.
+
+Per class (len a, len b), or per length with `--lengths 1-10,20,50,100` (equal-length a and b):
+
+  step accuracy        teacher-forced: the model's completion for each of the interpreter's
+                       prompts (every frame, calls included) equals the interpreter's
+  end-to-end accuracy  free-running from the aligner to the result, every step checked
+  first divergence     of the first failing problem: state, symbols read, expected vs
+                       produced, the fields that differ
+  tokens, seconds      read and written per problem, wall time per problem (batched)
+
+A rich table, and with `--out DIR`: report.json, a heat map of end-to-end accuracy over
+(len a, len b) and, for equal-length classes, accuracy by length.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+from caef_dsl.errors import CaefError
+from trainer.runtime import add_runtime_arguments, console
+
+DEFAULT_N = 10
+DEFAULT_SEED = 1  # caef compile draws with seed 0: another seed mostly draws other pairs
+SHOWN_FAILURES = 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--machine", required=True, metavar="M", help="machine of machines/ (add, sub, …) or a .tm path")
+    lengths = parser.add_mutually_exclusive_group()
+    lengths.add_argument("--digits", default="1-10", metavar="LENGTHS",
+                         help="classes (len a, len b) for all these lengths of a and of b, e.g. 1-10 (default)")
+    lengths.add_argument("--lengths", metavar="LENGTHS",
+                         help="equal-length classes only, e.g. 1-10,20,50,100")
+    parser.add_argument("--n", type=int, default=DEFAULT_N, help=f"problems per class (default {DEFAULT_N})")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"operand draw (default {DEFAULT_SEED})")
+    parser.add_argument("--out", metavar="DIR", help="write report.json and the plots here")
+    add_runtime_arguments(parser)
+
+
+def parse_lengths(text: str) -> list[int]:
+    """`1-10,20,50` → [1, …, 10, 20, 50]."""
+    found: list[int] = []
+    for part in text.split(","):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not m or int(m.group(1)) < 1 or int(m.group(2) or m.group(1)) < int(m.group(1)):
+            raise CaefError(f"not lengths like 1-10,20: {text!r}")
+        found += [n for n in range(int(m.group(1)), int(m.group(2) or m.group(1)) + 1) if n not in found]
+    return found
+
+
+def classes(args, operands: int) -> list[tuple[int, int | None]]:
+    if args.lengths:
+        return [(n, n if operands == 2 else None) for n in parse_lengths(args.lengths)]
+    lengths = parse_lengths(args.digits)
+    return [(la, lb) for la in lengths for lb in (lengths if operands == 2 else [None])]
+
+
+def draw(machines, name: str, la: int, lb: int | None, n: int, seed: int) -> list:
+    """Up to n distinct valid operand pairs of the class, uniformly drawn (no edge cases: the
+    accuracy of the class, not of its hardest corners; `caef crosscheck` hunts those)."""
+    from caef_dsl.sampling import capacity, class_key, class_pairs, constraint_for
+    constraint = constraint_for(name, len(machines.machines[name].operands))
+    count = min(n, capacity(constraint, la, lb))
+    return list(class_pairs(constraint, la, lb, count, 0, class_key(seed, name, la, lb)))
+
+
+def evaluate_class(runtime, machines, name: str, pairs: list) -> dict:
+    """The row of one class: accuracies, errors, cost, and the first failures."""
+    from caef_dsl.interpreter import run as run_machine
+    from trainer.runtime import compare, make_task
+
+    tasks = [make_task(machines, name, a, b) for a, b in pairs]
+    traces = [run_machine(machines.executables, t.machine, list(t.operands)) for t in tasks]
+    # A run that goes on twice as long as the interpreter's has failed already.
+    budgets = [min(runtime.max_steps, 2 * t.total_steps() + 16) for t in traces]
+    start = time.perf_counter()
+    solutions = runtime.solve(tasks, budgets)
+    seconds = time.perf_counter() - start
+    scores = runtime.teacher_forced(traces)
+    failures = []
+    for solution, trace in zip(solutions, traces):
+        divergence = compare(solution, trace, runtime.mode)
+        if divergence is not None:
+            failures.append({"a": solution.task.operands[0], "b": (solution.task.operands[1:] or [None])[0],
+                             "expression": solution.task.expression and solution.task.expression.text,
+                             "error": solution.error and str(solution.error), "divergence": divergence.as_json()})
+    n = len(tasks)
+    return {
+        "n": n,
+        "end_to_end_accuracy": (n - len(failures)) / n,
+        "step_accuracy": sum(r for r, _ in scores) / max(1, sum(t for _, t in scores)),
+        "steps": sum(t for _, t in scores) / n,
+        "format_errors": sum(s.error is not None for s in solutions),
+        "error_kinds": dict(Counter(s.error.kind for s in solutions if s.error is not None)),
+        "tokens_read": sum(s.read for s in solutions) / n,
+        "tokens_written": sum(s.written for s in solutions) / n,
+        "seconds_per_problem": seconds / n,
+        "failures": failures[:SHOWN_FAILURES],
+    }
+
+
+def summary(rows: list[dict]) -> dict:
+    """Totals over the classes, weighted by their problems (and steps)."""
+    n = sum(r["n"] for r in rows)
+    steps = sum(r["steps"] * r["n"] for r in rows)
+
+    def mean(key):
+        return sum(r[key] * r["n"] for r in rows) / n
+
+    return {"n": n, "end_to_end_accuracy": mean("end_to_end_accuracy"),
+            "step_accuracy": sum(r["step_accuracy"] * r["steps"] * r["n"] for r in rows) / max(steps, 1),
+            "format_errors": sum(r["format_errors"] for r in rows),
+            "tokens_read_per_problem": mean("tokens_read"), "tokens_written_per_problem": mean("tokens_written"),
+            "seconds_per_problem": mean("seconds_per_problem")}
+
+
+def _short(failure: dict | None) -> str:
+    if failure is None:
+        return ""
+    d = failure["divergence"]
+    fields = "; ".join(f"{e or '∅'} → {p or '∅'}" for e, p in d["fields"][:2])
+    return f"{d['where']}: {fields or d['error'] or ''}"
+
+
+def print_report(report: dict) -> None:
+    from rich.table import Table
+    from rich.text import Text
+    table = Table(title=f"{report['machine']} ({report['mode']} mode): {report['n']} problems, "
+                        f"end to end {report['end_to_end_accuracy']:.1%}, step {report['step_accuracy']:.1%}",
+                  title_justify="left")
+    # step: teacher-forced step accuracy; e2e: end to end; read, written: tokens per problem
+    for column in ("a×b", "n", "step", "e2e", "errors", "read", "written", "s/prob", "first divergence"):
+        table.add_column(column, justify="left" if column in ("a×b", "first divergence") else "right")
+    for r in report["by_class"]:
+        label = str(r["len_a"]) if r["len_b"] is None else f"{r['len_a']}×{r['len_b']}"
+        table.add_row(label, str(r["n"]), f"{r['step_accuracy']:.1%}", f"{r['end_to_end_accuracy']:.1%}",
+                      str(r["format_errors"]), f"{r['tokens_read']:,.0f}", f"{r['tokens_written']:,.0f}",
+                      f"{r['seconds_per_problem']:.3f}", Text(_short((r["failures"] or [None])[0])))
+    console().print(table)
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_heatmap(report: dict, path: Path) -> None:
+    """End-to-end accuracy over (len a, len b)."""
+    plt = _pyplot()
+    rows = report["by_class"]
+    las = sorted({r["len_a"] for r in rows})
+    lbs = sorted({r["len_b"] for r in rows})
+    grid = [[float("nan")] * len(las) for _ in lbs]
+    for r in rows:
+        grid[lbs.index(r["len_b"])][las.index(r["len_a"])] = r["end_to_end_accuracy"]
+    fig, ax = plt.subplots(figsize=(max(5, 1.5 + 0.5 * len(las)), max(4, 1 + 0.5 * len(lbs))))
+    image = ax.imshow(grid, origin="lower", vmin=0, vmax=1, cmap="viridis", aspect="auto")
+    for y, row in enumerate(grid):
+        for x, value in enumerate(row):
+            if value == value:  # not NaN: a class that was evaluated
+                ax.text(x, y, f"{value:.0%}", ha="center", va="center", fontsize=7,
+                        color="black" if value > 0.6 else "white")
+    ax.set_xticks(range(len(las)), [str(x) for x in las])
+    ax.set_yticks(range(len(lbs)), [str(y) for y in lbs])
+    ax.set_xlabel("digits of a")
+    ax.set_ylabel("digits of b")
+    ax.set_title(f"{report['machine']} ({report['mode']}): end-to-end accuracy")
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_by_length(report: dict, path: Path) -> None:
+    """Accuracy against the operand length (equal-length classes, or one-operand machines)."""
+    plt = _pyplot()
+    rows = sorted(report["by_class"], key=lambda r: r["len_a"])
+    lengths = [r["len_a"] for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(lengths, [r["end_to_end_accuracy"] for r in rows], marker="o", label="end to end")
+    ax.plot(lengths, [r["step_accuracy"] for r in rows], marker="s", label="step (teacher-forced)")
+    ax.set_xlabel("digits per operand")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"{report['machine']} ({report['mode']}): accuracy by length")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_report(report: dict, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    written = [out / "report.json"]
+    rows = report["by_class"]
+    if any(r["len_b"] is not None for r in rows):
+        plot_heatmap(report, out / "heatmap.png")
+        written.append(out / "heatmap.png")
+    if all(r["len_b"] in (None, r["len_a"]) for r in rows):
+        plot_by_length(report, out / "by_length.png")
+        written.append(out / "by_length.png")
+    return written
+
+
+def run(args) -> int:
+    from rich.progress import Progress
+
+    from caef_dsl.api import load_machines
+    from trainer.runtime import make_task, open_runtime
+
+    if args.n < 1:
+        raise CaefError("--n must be at least 1")
+    machines = load_machines(*([args.machine] if args.machine.endswith(".tm") else []))
+    name = machines.resolve(args.machine)
+    wanted = classes(args, len(machines.machines[name].operands))
+    runtime = open_runtime(args, machines)
+    runtime.require(name)
+    rows, aligner = [], "rule"
+    with Progress(console=console(), transient=True) as progress:
+        task = progress.add_task(f"evaluating {name}", total=len(wanted))
+        for la, lb in wanted:
+            pairs = draw(machines, name, la, lb, args.n, args.seed)
+            if pairs:  # else a class the machine's operands cannot fill (sub: a shorter than b)
+                rows.append({"len_a": la, "len_b": lb, **evaluate_class(runtime, machines, name, pairs)})
+                if runtime.trained_aligner(make_task(machines, name, *pairs[0])):
+                    aligner = "trained"
+            progress.advance(task)
+    if not rows:
+        raise CaefError(f"{name} takes no operands of these lengths")
+    report = {"machine": name, "mode": runtime.mode, "models": [str(m) for m in args.model],
+              "aligner": aligner, "seed": args.seed,
+              **summary(rows), "by_class": rows}
+    print_report(report)
+    if args.out:
+        for path in write_report(report, Path(args.out)):
+            console().print(f"wrote {path}")
+    return 0

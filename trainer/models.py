@@ -1,0 +1,196 @@
+"""Trained models as the runtime's executor (`trainer.runtime.Executor`).
+
+A `--model` folder is one of
+  a caef run (`caef_run.json`): a whole model (a preset trained from scratch) or a LoRA
+      adapter over a base checkpoint. It executes the machines of its datasets, or is their
+      aligner when it was trained on aligner records (`caef train --kind aligner`);
+  a folder of per-operator adapters laid out like the paper's release: `<op>/` executes the
+      machine of file stem <op> (add, sub, mul, …) and `<op>_aligner/` is its aligner; the
+      paper's full mode, over the base checkpoint named by `--base` or by the adapters.
+
+LoRA adapters over one base checkpoint share one loaded base as named peft adapters; every
+generation first switches to the adapter of the machine it runs (`set_adapter`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, GenerationConfig
+
+from caef_dsl.describe import describe
+from caef_dsl.errors import CaefError
+from caef_dsl.library import MachineSet
+from trainer import model as run_files
+from trainer.errors import TrainerError
+from trainer.runtime import Generation
+
+ADAPTER_CONFIG = "adapter_config.json"
+ALIGNER_SUFFIX = "_aligner"
+
+
+class ModelError(CaefError):
+    """A --model folder that cannot be opened or used."""
+
+
+@dataclass
+class Source:
+    """One whole model or adapter folder, and the (machine, is-aligner) jobs it does."""
+    path: Path
+    jobs: list[tuple[str, bool]]
+    mode: str | None             # None: an aligner (the same for every mode)
+    stage: str
+    tokenizer: Path
+    base: Path | None = None     # None: a whole model
+
+
+@dataclass
+class Route:
+    model: torch.nn.Module
+    tokenizer: object
+    adapter: str | None
+    stage: str
+
+
+def _caef_run(folder: Path, machines: MachineSet, base: str | None) -> Source:
+    run = run_files.read_run(folder)
+    aligner = run.get("task", "executor") == "aligner"
+    jobs = [(machines.resolve(n), aligner) for n in run["machines"]]
+    lora = run["weights"] == "lora"
+    return Source(folder, jobs, None if aligner else run["mode"], run.get("stage") or "plain", folder,
+                  Path(base or run["base_model"]).resolve() if lora else None)
+
+
+def _adapter_base(folder: Path, base: str | None) -> Path:
+    if base:
+        return Path(base).resolve()
+    named = json.loads((folder / ADAPTER_CONFIG).read_text(encoding="utf-8")).get("base_model_name_or_path")
+    if named and Path(named).is_dir():
+        return Path(named).resolve()
+    raise ModelError(f"{folder} is an adapter of {named!r}, which is not a local folder: give --base DIR")
+
+
+def _paper_adapters(folder: Path, machines: MachineSet, base: str | None) -> list[Source]:
+    sources = []
+    for sub in sorted(p for p in folder.iterdir() if (p / ADAPTER_CONFIG).is_file()):
+        aligner = sub.name.endswith(ALIGNER_SUFFIX)
+        op = sub.name[:-len(ALIGNER_SUFFIX)] if aligner else sub.name
+        base_path = _adapter_base(sub, base)
+        tokenizer = next((p for p in (sub, folder) if (p / "tokenizer_config.json").is_file()), base_path)
+        sources.append(Source(sub, [(machines.resolve(op), aligner)], None if aligner else "full", "plain",
+                              tokenizer, base_path))
+    return sources
+
+
+def read_sources(folder: Path, machines: MachineSet, base: str | None = None) -> list[Source]:
+    """What a --model folder holds, without loading any weights."""
+    folder = Path(folder)
+    if (folder / run_files.RUN_FILE).is_file():
+        return [_caef_run(folder, machines, base)]
+    if folder.is_dir():
+        sources = _paper_adapters(folder, machines, base)
+        if sources:
+            return sources
+    raise ModelError(f"{folder} is neither a caef run (no {run_files.RUN_FILE}) nor a folder of "
+                     f"per-operator adapters (<op>/{ADAPTER_CONFIG})")
+
+
+class LanguageModels:
+    """The models of one mode, routed per machine; implements `trainer.runtime.Executor`."""
+
+    def __init__(self, routes: dict[tuple[str, bool], Route], mode: str, machines: MachineSet,
+                 device: torch.device, max_new_tokens: int | None = None):
+        self.routes, self.mode, self.machines = routes, mode, machines
+        self.device, self.max_new_tokens = device, max_new_tokens
+        self._intros: dict[tuple, tuple[str, int]] = {}
+
+    def covers(self, machine: str) -> bool:
+        return (machine, False) in self.routes
+
+    def has_aligner(self, machine: str) -> bool:
+        return (machine, True) in self.routes
+
+    def _intro(self, route: Route, machine: str, task: str) -> tuple[str, int]:
+        """The machine description a `prompt`-stage run reads before each prompt, and its tokens."""
+        if route.stage != "prompt":
+            return "", 0
+        key = (id(route.tokenizer), machine, task)
+        if key not in self._intros:
+            text = describe(self.machines.machines[machine], task)
+            self._intros[key] = text, len(route.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return self._intros[key]
+
+    def generate(self, machine: str, prompts: list[str], aligner: bool = False) -> list[Generation]:
+        route = self.routes[(machine, aligner)]
+        if route.adapter is not None:
+            route.model.set_adapter(route.adapter)
+        tokenizer = route.tokenizer
+        intro, intro_tokens = self._intro(route, machine, "aligner" if aligner else self.mode)
+        batch = tokenizer([intro + p for p in prompts], return_tensors="pt", padding=True).to(self.device)
+        width = batch["input_ids"].shape[1]
+        # A completion is at most about twice its prompt (a composite's block with a callee's
+        # first step): room for that, and an untrained model stops there.
+        limit = self.max_new_tokens or 2 * (width - intro_tokens) + 32
+        config = GenerationConfig(max_new_tokens=limit, do_sample=False, eos_token_id=tokenizer.eos_token_id,
+                                  pad_token_id=tokenizer.pad_token_id)
+        with torch.inference_mode():
+            output = route.model.generate(**batch, generation_config=config)
+        eos = tokenizer.eos_token_id
+        replies = []
+        for row, read in zip(output[:, width:].tolist(), batch["attention_mask"].sum(dim=1).tolist()):
+            finished = eos in row
+            ids = row[:row.index(eos)] if finished else row
+            text = tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+            replies.append(Generation(text, finished, read, len(ids) + finished))
+        return replies
+
+
+def _load_sources(sources: list[Source], device: torch.device) -> dict[tuple[str, bool], Route]:
+    from peft import PeftModel
+
+    tokenizers = {s.path: run_files.load_tokenizer(s.tokenizer) for s in sources}
+    for t in tokenizers.values():
+        t.padding_side = "left"  # generation continues every row from its last column
+    bases: dict[Path, torch.nn.Module] = {}
+    routes: dict[tuple[str, bool], Route] = {}
+    for i, s in enumerate(sources):
+        tokenizer = tokenizers[s.path]
+        adapter = None
+        if s.base is None:
+            model = AutoModelForCausalLM.from_pretrained(s.path).to(device).eval()
+        else:
+            adapter = f"adapter{i}"
+            model = bases.get(s.base)
+            if model is None:
+                # Grown once to the largest vocabulary of its adapters (tokens added in training).
+                widest = max((tokenizers[o.path] for o in sources if o.base == s.base), key=len)
+                base = run_files.load_causal_lm(s.base, widest)
+                model = PeftModel.from_pretrained(base, s.path, adapter_name=adapter).to(device).eval()
+                bases[s.base] = model
+            else:
+                model.load_adapter(s.path, adapter_name=adapter)
+                model.to(device)
+        for job in s.jobs:
+            if job in routes:
+                raise ModelError(f"two models {'align' if job[1] else 'execute'} {job[0]}: give only one")
+            routes[job] = Route(model, tokenizer, adapter, s.stage)
+    return routes
+
+
+def open_models(folders: list, machines: MachineSet, *, base: str | None = None, device: str | None = None,
+                max_new_tokens: int | None = None) -> LanguageModels:
+    """The executor over trained run folders and adapter folders (see the module doc)."""
+    sources = [s for folder in folders for s in read_sources(Path(folder), machines, base)]
+    modes = sorted({s.mode for s in sources if s.mode is not None})
+    if len(modes) != 1:
+        raise ModelError(f"the executor models were trained for different modes ({', '.join(modes)}): give one mode's"
+                         if modes else "no executor among the models (only aligners)")
+    torch_device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    try:
+        routes = _load_sources(sources, torch_device)
+    except (TrainerError, OSError, ValueError) as e:
+        raise ModelError(f"cannot open the models: {str(e).splitlines()[0]}") from None
+    return LanguageModels(routes, modes[0], machines, torch_device, max_new_tokens)
+
