@@ -36,8 +36,10 @@ def numbers(draw, min_digits: int = 1, max_digits: int = 20, min_value: int = 0)
         value = int(str(top) + "".join(rest))
     elif shape == "repeated" and n > 1:
         value = int(str(draw(st.integers(1, 9))) * n)
-    else:
-        value = draw(st.integers(lowest(n), highest(n)))
+    else:  # digit by digit, so that hypothesis can shrink each digit (and the length) to the smallest
+        top = draw(st.integers(0 if n == 1 else 1, 9))
+        rest = draw(st.lists(st.integers(0, 9), min_size=n - 1, max_size=n - 1))
+        value = int(str(top) + "".join(map(str, rest)))
     return max(value, min_value)
 
 
