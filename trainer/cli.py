@@ -54,8 +54,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     optim.add_argument("--seed", type=int, default=0)
     optim.add_argument("--bf16", action=argparse.BooleanOptionalAction,
                        help="bf16 autocast (default: on for GPUs that support it; on CPU ~15%% faster when asked)")
-    optim.add_argument("--group-by-length", action=argparse.BooleanOptionalAction, default=True,
-                       help="batch examples of similar length together (less padding)")
+    optim.add_argument("--group-by-length", action=argparse.BooleanOptionalAction, default=False,
+                       help="batch examples of similar length together: less padding, but batches of one "
+                            "kind of step (all halting steps, all of one operand length) made the loss "
+                            "spike and stall on trace data, so it is off by default")
 
     run = parser.add_argument_group("checkpoints and logging")
     run.add_argument("--save-every", type=int, default=200, metavar="STEPS", help="checkpoint interval")
