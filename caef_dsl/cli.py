@@ -219,7 +219,8 @@ def cmd_graph(args) -> int:
 
 # ---- the parser --------------------------------------------------------------------------
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -251,9 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", nargs="?", metavar="B")
     p.add_argument("--json", action="store_true", help="one JSON object: steps, result, counts")
     p.add_argument("--batch", metavar="FILE", help="JSON Lines of {a, b}: one JSON result per line")
-    p.add_argument("--max-steps", type=_positive, default=DEFAULT_MAX_STEPS,
+    p.add_argument("--max-steps", type=positive_int, default=DEFAULT_MAX_STEPS,
                    help=f"step budget over all frames (default {DEFAULT_MAX_STEPS:,})")
-    p.add_argument("--max-depth", type=_positive, default=DEFAULT_MAX_DEPTH,
+    p.add_argument("--max-depth", type=positive_int, default=DEFAULT_MAX_DEPTH,
                    help=f"call-depth limit (default {DEFAULT_MAX_DEPTH})")
     p.set_defaults(run=cmd_trace)
 

@@ -496,50 +496,75 @@ def _members(**values) -> str:
     return json.dumps(values, ensure_ascii=False)[1:-1]
 
 
-_maker: RecordMaker | None = None  # the worker process's own, made by _start_worker
-
-
-def _start_worker(specs, mode, stage, with_callees):
-    global _maker
+def _serve(args, tasks, results):
+    """A worker process: (index, problems) from `tasks` → (index, Chunk or error) to `results`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _maker = RecordMaker(specs, mode, stage, with_callees)
-
-
-def _work(problems: list[Problem]) -> Chunk:
-    return _maker.chunk(problems)
+    maker = RecordMaker(*args)
+    while (task := tasks.get()) is not None:
+        index, problems = task
+        try:
+            results.put((index, maker.chunk(problems)))
+        except Exception as e:  # the parent re-raises it
+            results.put((index, e))
 
 
 class Workers:
-    """Chunks of problems → Chunks, in order. One worker runs in this process; N run in a
-    pool with at most 2N chunks in flight, so memory does not grow with the dataset (Pool.imap
-    would read the whole problem stream ahead)."""
+    """Chunks of problems → Chunks, in order. One worker runs in this process; N run as
+    processes with at most 2N chunks in flight, so memory does not grow with the dataset.
+    Plain processes rather than multiprocessing.Pool: on Ctrl-C they are killed outright,
+    where a Pool's shutdown can deadlock on its queues or respawn the workers it lost."""
 
     def __init__(self, count: int, specs: list[str], s: Settings):
         self.count, self.args = count, (specs, s.mode, s.stage, s.with_callees)
-        self.pool = None
+        self.processes: list = []
 
     def __enter__(self):
         if self.count > 1:  # started before the progress bar's thread: fork copies no running thread
-            self.pool = multiprocessing.Pool(self.count, _start_worker, self.args)
-            self.pool.__enter__()
+            context = multiprocessing.get_context("fork")
+            self.tasks, self.results = context.Queue(), context.Queue()
+            self.processes = [context.Process(target=_serve, args=(self.args, self.tasks, self.results),
+                                              daemon=True) for _ in range(self.count)]
+            for process in self.processes:
+                process.start()
         return self
 
     def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.__exit__(*exc)  # terminates the workers
+        if not self.processes:
+            return
+        if exc[0] is None:
+            for _ in self.processes:
+                self.tasks.put(None)
+            for process in self.processes:
+                process.join()
+        else:
+            for process in self.processes:
+                process.kill()
+            self.tasks.cancel_join_thread()  # unsent tasks must not hold up the exit
 
     def map(self, chunks: Iterable[list[Problem]]) -> Iterator[Chunk]:
-        if self.pool is None:
+        if not self.processes:
             maker = RecordMaker(*self.args)
             yield from map(maker.chunk, chunks)
             return
-        pending: deque = deque()
+        done: dict[int, Chunk] = {}
+        sent = received = 0
         for chunk in chunks:
-            pending.append(self.pool.apply_async(_work, (chunk,)))
-            if len(pending) >= 2 * self.count:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+            self.tasks.put((sent, chunk))
+            sent += 1
+            while sent - received >= 2 * self.count:
+                yield self._next(done, received)
+                received += 1
+        while received < sent:
+            yield self._next(done, received)
+            received += 1
+
+    def _next(self, done: dict, index: int) -> Chunk:
+        while index not in done:
+            i, result = self.results.get()
+            if isinstance(result, Exception):
+                raise result
+            done[i] = result
+        return done.pop(index)
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:

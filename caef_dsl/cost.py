@@ -31,6 +31,7 @@ DEFAULT_MAX_STEPS = 300_000
 DEFAULT_SAMPLES = 3
 DEFAULT_SEED = 0
 
+
 @dataclass
 class Row:
     """One operand length: the mean cost per problem, or why there is none."""
@@ -149,27 +150,17 @@ def _lengths(text: str) -> list[int]:
     return values
 
 
-def _positive(text: str) -> int:
-    import argparse
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
-
-
 def add_arguments(parser) -> None:
+    from .cli import positive_int  # the CLI imports this module while it builds its parser
     parser.add_argument("machine", metavar="MACHINE", help="a .tm path or a machine of machines/ (long_mul, MUL, …)")
     parser.add_argument("--digits", type=_lengths, default=[10, 50, 100], metavar="N,N,…",
                         help="operand lengths in digits (default 10,50,100)")
-    parser.add_argument("--b-digits", type=_positive, default=None, metavar="N",
+    parser.add_argument("--b-digits", type=positive_int, default=None, metavar="N",
                         help="length of the second operand (default: the same as the first)")
-    parser.add_argument("--samples", type=_positive, default=DEFAULT_SAMPLES,
+    parser.add_argument("--samples", type=positive_int, default=DEFAULT_SAMPLES,
                         help=f"random problems per length (default {DEFAULT_SAMPLES})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default {DEFAULT_SEED}")
-    parser.add_argument("--max-steps", type=_positive, default=DEFAULT_MAX_STEPS,
+    parser.add_argument("--max-steps", type=positive_int, default=DEFAULT_MAX_STEPS,
                         help=f"step budget per problem, all frames (default {DEFAULT_MAX_STEPS:,})")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--out", metavar="FILE", help="also write the JSON report to FILE")

@@ -11,8 +11,9 @@ from caef_dsl.align import FAMILIES
 from caef_dsl.cli import main as caef
 from caef_dsl.errors import RequirementFailed
 from caef_dsl.interpreter import run
-from caef_dsl.render import renderer, result_token, step_pairs
+from caef_dsl.render import result_token, step_pairs
 from caef_dsl.values import Digits
+from support import assert_round_trips
 
 LONG = ["LONG_MUL", "LONG_DIV", "LONG_MOD"]
 HELPERS = ["MUL_DIGIT", "SHIFT_IN", "SUB_BORROW", "QUOTIENT_DIGITS", "REVERSE_MARKED"]
@@ -241,27 +242,11 @@ def test_helper_requirements(machines, name, operands, message):
 
 # ---- rendering reads back ------------------------------------------------------------------
 
-def all_frames(trace):
-    yield trace
-    for step in trace.steps:
-        if step.call is not None:
-            yield from all_frames(step.call)
-
-
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(a=numbers(12), b=numbers(8, min_value=1))
 def test_round_trip(machines, a, b):
     for name in LONG:
-        for trace in all_frames(run(machines.executables, name, [a, b])):
-            r = renderer(trace.machine)
-            for step in trace.steps:
-                line = r.state_line(step.config)
-                back = r.parse_state_line(line)
-                assert r.state_line(back) == line
-                assert back.state == step.config.state and back.operands == step.config.operands
-                assert back.heads == step.config.heads or not trace.machine.head_names
-                text = r.command_line(step.command)
-                assert r.parse_command(step.config.state, text) == step.command
+        assert_round_trips(run(machines.executables, name, [a, b]))
 
 
 def test_result_token_and_steps(machines):
