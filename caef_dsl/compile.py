@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import json
 import multiprocessing
+import queue
 import re
 import shutil
 import signal
@@ -560,7 +561,12 @@ class Workers:
 
     def _next(self, done: dict, index: int) -> Chunk:
         while index not in done:
-            i, result = self.results.get()
+            try:
+                i, result = self.results.get(timeout=1)
+            except queue.Empty:
+                if not all(p.is_alive() for p in self.processes):  # killed, out of memory, …
+                    raise CompileError("a worker process died; rerun, or use --workers 1") from None
+                continue
             if isinstance(result, Exception):
                 raise result
             done[i] = result
