@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .errors import CaefError, RequirementFailed, StepBudgetExceeded
 from .interpreter import run as run_machine
+from .sampling import parse_lengths
 from .tokens import TOKEN, count_tokens
 from .views import MODES, executor_examples
 
@@ -142,12 +143,9 @@ def measure(machines, name: str, lengths: list[int], *, samples: int = DEFAULT_S
 def _lengths(text: str) -> list[int]:
     import argparse
     try:
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated lengths, got {text!r}") from None
-    if not values or any(v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"lengths must be positive integers: {text!r}")
-    return values
+        return parse_lengths(text)
+    except CaefError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_arguments(parser) -> None:

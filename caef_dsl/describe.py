@@ -8,6 +8,7 @@ Generated from the AST alone, so a new machine gets its description for free.
 from __future__ import annotations
 
 from . import ast
+from .render import DEFAULT_COMMAND_PREFIX
 
 TASKS = {
     "full": "Task: read a step (state line, command line) and write the next step.",
@@ -97,7 +98,7 @@ def _state_summary(machine: ast.Machine, state: str) -> str:
 
 
 def _command_legend(machine: ast.Machine) -> str:
-    prefix = machine.command_prefix if machine.command_prefix is not None else "CMD "
+    prefix = machine.command_prefix if machine.command_prefix is not None else DEFAULT_COMMAND_PREFIX
     actions = [a for r in machine.rules for a in r.actions]
     used = {type(a) for a in actions}
     items = []

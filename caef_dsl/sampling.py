@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from dataclasses import dataclass, replace
 from typing import Iterator
 
@@ -293,3 +294,15 @@ def class_pairs(constraint: Constraint, la: int, lb: int | None, count: int, edg
             yield pair
     if left:
         raise ValueError(f"class {la}x{lb} ran out of pairs: check capacity() before drawing")
+
+
+def parse_lengths(text: str) -> list[int]:
+    """Operand lengths as users write them: `1-10,20,50` → [1, …, 10, 20, 50]."""
+    from .errors import CaefError
+    found: list[int] = []
+    for part in text.split(","):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not m or int(m.group(1)) < 1 or int(m.group(2) or m.group(1)) < int(m.group(1)):
+            raise CaefError(f"not lengths like 1-10,20: {text!r}")
+        found += [n for n in range(int(m.group(1)), int(m.group(2) or m.group(1)) + 1) if n not in found]
+    return found

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from collections import Counter
 from pathlib import Path
 
 from caef_dsl.errors import CaefError
+from caef_dsl.sampling import parse_lengths
 from trainer.runtime import add_runtime_arguments, console
 
 DEFAULT_N = 10
@@ -41,17 +41,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"operand draw (default {DEFAULT_SEED})")
     parser.add_argument("--out", metavar="DIR", help="write report.json and the plots here")
     add_runtime_arguments(parser)
-
-
-def parse_lengths(text: str) -> list[int]:
-    """`1-10,20,50` → [1, …, 10, 20, 50]."""
-    found: list[int] = []
-    for part in text.split(","):
-        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
-        if not m or int(m.group(1)) < 1 or int(m.group(2) or m.group(1)) < int(m.group(1)):
-            raise CaefError(f"not lengths like 1-10,20: {text!r}")
-        found += [n for n in range(int(m.group(1)), int(m.group(2) or m.group(1)) + 1) if n not in found]
-    return found
 
 
 def classes(args, operands: int) -> list[tuple[int, int | None]]:
