@@ -16,7 +16,7 @@ from caef_dsl.tokens import TOKEN_PATTERN
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIAL_TOKENS = (PAD, BOS, EOS, UNK)
 
-# Bracket markers ([HEAD1], [OUTPUT], [CALL]), words (CMD, RIGHT, q0, qH, HEAD1), single digits,
+# Bracket markers ([HEAD1], [OUTPUT], [CALL]), tape cells (|7), words (CMD, RIGHT, q0, qH, HEAD1), single digits,
 # single whitespace characters, and any other single character (| , : ^ _ ...): the one
 # definition of a symbol, shared with `caef compile` (alphabets) and `caef cost` (token counts).
 SYMBOL_PATTERN = TOKEN_PATTERN
