@@ -327,7 +327,7 @@ def entering_block(step) -> str:
     r = renderer(step.config.machine)
     lines = [r.state_line(step.config), r.command_line(step.command)]
     if step.call is not None:
-        first = step.call.steps[0]
+        first = step.call.first
         callee = renderer(first.config.machine)
         lines += [callee.state_line(first.config), callee.command_line(first.command)]
     return "\n".join(lines)
@@ -338,8 +338,8 @@ def returning_block(step) -> str:
     r = renderer(step.config.machine)
     lines = [r.state_line(step.config), r.command_line(step.command)]
     if step.call is not None:
-        last = step.call.steps[-1]
-        lines += [renderer(last.config.machine).state_line(last.config), HALT_COMMAND]
+        last = step.call.final
+        lines += [renderer(last.machine).state_line(last), HALT_COMMAND]
     return "\n".join(lines) + "\n"
 
 
