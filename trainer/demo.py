@@ -7,7 +7,10 @@ in-process, so the demo is also a worked example of the command line.
 
     python -m trainer.demo                                   # add, head mode, ~10 minutes
     python -m trainer.demo --machine less_than --budget 5
-    python -m trainer.demo --mode tape --budget 60 --out demo-tape
+    python -m trainer.demo --mode tape --out demo-tape         # ~35 minutes on 2 cores
+
+Each mode has its own recipe (`RECIPES`: data, steps, budget, evaluation lengths); every
+option below overrides its part of it.
 """
 from __future__ import annotations
 
@@ -21,27 +24,47 @@ from caef_dsl.cli import main as caef
 
 STAGES = ("compile", "train", "eval", "crosscheck")
 
+# What each view needs on this 2-core CPU (docs/results.md has the runs behind these numbers).
+# head: nothing grows with the operands, so few problems train it and it is evaluated far past
+# its training lengths. tape and full read whole state lines: more problems and steps, and
+# evaluated at the trained lengths only (positions never seen in training break them).
+RECIPES = {
+    "head": {"per_class": 40, "max_steps": 3000, "budget": 8, "lengths": "1-10,20,50,100"},
+    "tape": {"per_class": 500, "max_steps": 8000, "budget": 45, "lengths": "1-10"},
+    "full": {"per_class": 500, "max_steps": 4000, "budget": 36, "lengths": "1-10"},
+}
+
+
+def recipe_help(key: str) -> str:
+    return ", ".join(f"{RECIPES[mode][key]} ({mode})" for mode in RECIPES)
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m trainer.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--machine", default="add", help="machine to learn (default add; e.g. sub, less_than)")
     parser.add_argument("--mode", choices=["head", "tape", "full"], default="head",
                         help="executor view (default head: the one that generalizes in length)")
-    parser.add_argument("--budget", type=float, default=8.0, metavar="MINUTES",
-                        help="training wall-clock budget (default 8)")
-    parser.add_argument("--max-steps", type=int, default=3000, help="optimizer steps at most (default 3000)")
+    parser.add_argument("--budget", type=float, metavar="MINUTES",
+                        help=f"training wall-clock budget (default {recipe_help('budget')})")
+    parser.add_argument("--max-steps", type=int,
+                        help=f"optimizer steps at most (default {recipe_help('max_steps')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
     parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
-    parser.add_argument("--per-class", type=int, default=40, help="training problems per length class")
-    parser.add_argument("--lengths", default="1-10,20,50,100",
-                        help="evaluation lengths, a and b equally long (default 1-10,20,50,100)")
+    parser.add_argument("--per-class", type=int,
+                        help=f"training problems per length class (default {recipe_help('per_class')})")
+    parser.add_argument("--lengths",
+                        help=f"evaluation lengths, a and b equally long (default {recipe_help('lengths')})")
     parser.add_argument("--n", type=int, default=100, help="evaluation problems per length (default 100)")
     parser.add_argument("--crosscheck-examples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="demo", help="folder for every artifact (default demo/)")
     parser.add_argument("--skip", nargs="*", choices=STAGES, default=[],
                         help="stages to skip (their artifacts must already be in --out)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for key, value in RECIPES[args.mode].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
 
 
 def stage(title: str, argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
@@ -63,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     if "compile" not in args.skip:
         seconds["compile"] = stage("1. compile the machine's traces into training data", [
             "compile", args.machine, "--mode", args.mode, "--digits", args.digits,
-            "--per-class", str(args.per_class), "--seed", str(args.seed), "--out", str(data), "--force"])
+            "--per-class", str(args.per_class), "--whole-small-classes", "--seed", str(args.seed),
+            "--out", str(data), "--force"])
     if "train" not in args.skip:
         seconds["train"] = stage("2. train a model from scratch on the CPU", [
             "train", "--data", str(data), "--out", str(run), "--model", args.model,

@@ -1,0 +1,25 @@
+"""`python -m trainer.demo` (`make demo`): every stage runs, with a recipe per mode."""
+import json
+
+from trainer import demo
+
+
+def test_each_mode_has_its_recipe_and_options_override_it():
+    tape = demo.parse_args(["--mode", "tape"])
+    assert (tape.per_class, tape.max_steps, tape.lengths) == (500, 8000, "1-10")
+    head = demo.parse_args(["--budget", "3", "--lengths", "1-4"])
+    assert (head.mode, head.budget, head.lengths, head.per_class) == ("head", 3.0, "1-4", 40)
+
+
+def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert demo.main(["--model", "nano", "--mode", "tape", "--per-class", "3", "--digits", "1-2",
+                      "--max-steps", "4", "--lengths", "1-2", "--n", "2",
+                      "--crosscheck-examples", "2", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["seconds"]) == set(demo.STAGES)
+    report = json.loads((out / "eval" / "report.json").read_text())
+    assert report["mode"] == "tape" and report["n"] == 4  # 2 problems at each of 2 lengths
+    assert (out / "eval" / "heatmap.png").stat().st_size > 0
+    printed = capsys.readouterr().out
+    assert "where everything is" in printed and str(out / "run") in printed
