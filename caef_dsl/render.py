@@ -318,29 +318,36 @@ def step_pairs(trace: Trace) -> list[list[str]]:
     r = renderer(trace.machine)
     if not trace.machine.composite:
         return [[r.state_line(s.config), r.command_line(s.command)] for s in trace.steps]
-    return [[returning_block(trace.steps[t]), entering_block(trace.steps[t + 1])]
+    own = [own_lines(step) for step in trace.steps]  # each step is in two blocks: render it once
+    return [[returning_block(trace.steps[t], own[t]), entering_block(trace.steps[t + 1], own[t + 1])]
             for t in range(len(trace.steps) - 1)]
 
 
-def entering_block(step) -> str:
-    """State + command, and for a call the callee's first state + command (output block)."""
+def own_lines(step) -> str:
+    """A step's state and command lines."""
     r = renderer(step.config.machine)
-    lines = [r.state_line(step.config), r.command_line(step.command)]
-    if step.call is not None:
-        first = step.call.first
-        callee = renderer(first.config.machine)
-        lines += [callee.state_line(first.config), callee.command_line(first.command)]
-    return "\n".join(lines)
+    return r.state_line(step.config) + "\n" + r.command_line(step.command)
 
 
-def returning_block(step) -> str:
-    """State + command, and for a call the callee's halting state (input block)."""
-    r = renderer(step.config.machine)
-    lines = [r.state_line(step.config), r.command_line(step.command)]
-    if step.call is not None:
-        last = step.call.final
-        lines += [renderer(last.machine).state_line(last), HALT_COMMAND]
-    return "\n".join(lines) + "\n"
+def entering_block(step, own: str | None = None) -> str:
+    """State + command, and for a call the callee's first state + command (output block).
+    `own`: the step's `own_lines`, when already rendered."""
+    own = own_lines(step) if own is None else own
+    if step.call is None:
+        return own
+    first = step.call.first
+    callee = renderer(first.config.machine)
+    return "\n".join([own, callee.state_line(first.config), callee.command_line(first.command)])
+
+
+def returning_block(step, own: str | None = None) -> str:
+    """State + command, and for a call the callee's halting state (input block).
+    `own`: the step's `own_lines`, when already rendered."""
+    own = own_lines(step) if own is None else own
+    if step.call is None:
+        return own + "\n"
+    last = step.call.final
+    return "\n".join([own, renderer(last.machine).state_line(last), HALT_COMMAND]) + "\n"
 
 
 def result_token(value) -> str:
