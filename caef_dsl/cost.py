@@ -210,7 +210,7 @@ def print_table(name: str, rows: list[Row], args, console=None) -> None:
     for note in notes:
         console.print(note, style="yellow")
     console.print("steps and calls include nested calls; tokens are what an executor reads and "
-                  "writes per problem, one per marker, word, digit, space or other symbol", style="dim")
+                  "writes per problem, one per marker, tape cell (|7), word, digit, space or other symbol", style="dim")
 
 
 def run(args) -> int:
