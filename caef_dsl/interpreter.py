@@ -526,18 +526,11 @@ def run_quietly(exe: Executable, operands, budget: Budget) -> QuietTrace:
     heads, outputs = list(config.heads), list(config.outputs)
     halt, effects, steps = exe.halt, exe._effects, 0
     allowance = budget.max_steps - budget.used
-    # What each head reads, inlined from `read_symbols` for machines that read no output tape.
-    readers = None if exe.read_outputs else [(tapes[t], len(tapes[t])) for t in exe.head_tapes]
     while state != halt:
         steps += 1
         if steps > allowance:
             budget.spend(steps, exe.name)
-        if readers is None:
-            symbols = read_symbols(exe, tapes, heads, outputs)
-        else:
-            symbols = tuple(["^" if p < 0 else tape[p] if p < n else "_"
-                             for (tape, n), p in zip(readers, heads)])
-        key = (state, symbols, registers)
+        key = (state, read_symbols(exe, tapes, heads, outputs), registers)
         effect = effects.get(key)
         if effect is None:
             current = Configuration(exe, state, tapes, tuple(heads), registers, tuple(outputs), finished)
