@@ -42,7 +42,7 @@ def recipe_help(key: str) -> str:
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m trainer.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--machine", default="add", help="machine to learn (default add; e.g. sub, less_than)")
-    parser.add_argument("--mode", choices=["head", "tape", "full"], default="head",
+    parser.add_argument("--mode", choices=list(RECIPES), default="head",
                         help="executor view (default head: the one that generalizes in length)")
     parser.add_argument("--budget", type=float, metavar="MINUTES",
                         help=f"training wall-clock budget (default {recipe_help('budget')})")
