@@ -1,10 +1,13 @@
-"""Calls to machines that call nothing run without recording their steps (`run_quietly`):
-what a composite's trace shows of them, and the steps read later, equal the recorded run."""
+"""Calls to machines that call nothing run without recording their steps (`run_quietly`),
+in sweeps where they can: what a composite's trace shows of them, and the steps read later,
+equal the recorded run."""
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from caef_dsl import interpreter
-from caef_dsl.errors import CallDepthExceeded, StepBudgetExceeded
+from caef_dsl import interpreter, library
+from caef_dsl.errors import CallDepthExceeded, NoRuleFires, RunError, StepBudgetExceeded
 from caef_dsl.interpreter import Budget, QuietTrace, run, run_quietly
 
 QUIET = ["ADD", "EQUAL", "GREATER_THAN", "LESS_THAN", "REFLECTION", "LEFT_MASK"]
@@ -27,6 +30,65 @@ def test_quiet_run_ends_where_the_recorded_run_ends(machines, name, a, b):
     assert quiet.first == recorded.steps[0]
     assert quiet.total_steps() == recorded.total_steps() == len(recorded.steps) - 1
     assert quiet.steps == recorded.steps  # read later: the same steps, run again
+
+
+SHAPES = Path(__file__).parent / "machines" / "sweep_shapes.tm"
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory):
+    return library.load(str(SHAPES), directory=tmp_path_factory.mktemp("none")).executables
+
+
+def outcome(run_machine):
+    """The final configuration and step count of a run, or the error it stops with."""
+    try:
+        trace = run_machine()
+    except RunError as error:
+        return type(error), str(error)
+    return trace.final, trace.total_steps()
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(["TWO_OUT", "WAIT", "TRIM_THEN_SWEEP"]),
+       a=st.integers(0, 10 ** 25), b=st.integers(0, 10 ** 25))
+def test_sweeps_leave_off_where_their_shape_ends(shapes, name, a, b):
+    # Two outputs, heads that wait on a digit or walk past the end, a state reading an output
+    # between two sweeps: the quiet run takes those steps the ordinary way.
+    quiet = outcome(lambda: run_quietly(shapes[name], [a, b], Budget()))
+    assert quiet == outcome(lambda: run(shapes, name, [a, b]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=st.integers(0, 10 ** 25))
+def test_a_step_no_rule_takes_fails_the_same_inside_a_sweep(shapes, a):
+    quiet = outcome(lambda: run_quietly(shapes["NO_SEVENS"], [a], Budget()))
+    assert quiet == outcome(lambda: run(shapes, "NO_SEVENS", [a]))
+    assert (quiet[0] is NoRuleFires) == ("7" in str(a))
+
+
+def test_sweeps_take_the_steps_between_the_ends(shapes, monkeypatch):
+    swept = []
+    sweeps = shapes["TWO_OUT"].sweeps
+    walk = sweeps.run
+
+    def spy(*args):
+        taken = walk(*args)
+        swept.append(taken[0])
+        return taken
+    monkeypatch.setattr(sweeps, "run", spy)
+    trace = run_quietly(shapes["TWO_OUT"], [10 ** 24 + 7, 3 * 10 ** 24 + 5], Budget())
+    # q0, then 25 digit columns in one sweep, then the halting step.
+    assert swept[0] == 25 and trace.total_steps() == 27
+
+
+def test_a_sweep_spends_the_step_budget():
+    with pytest.raises(StepBudgetExceeded, match="more than 20 steps"):
+        run_quietly(load_add(), [10 ** 40, 10 ** 40], Budget(max_steps=20))
+
+
+def load_add():
+    return library.load().executables["ADD"]
 
 
 def test_composites_record_quiet_calls_and_replay_them_on_reading(machines):
