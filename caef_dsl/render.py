@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 from . import ast
 from .errors import TextParseError
@@ -30,6 +31,19 @@ def barred(digits: str) -> str:
     return "|" + "|".join(digits) if digits else ""
 
 
+def _marked(text: str, position: int, marker: str) -> str:
+    """A barred tape with a head's marker before the cell it is on (or before the tape)."""
+    return f"{marker} {text}" if position < 0 else text[:2 * position] + marker + text[2 * position:]
+
+
+def _register_digits(value) -> str:
+    return "" if value is None else barred(Digits.of(value))
+
+
+_LINE_HELPERS = {"barred": barred, "marked": _marked, "display": display,
+                 "register_digits": _register_digits, "__builtins__": {}}
+
+
 class Renderer:
     """Text views of one machine's configurations and commands."""
 
@@ -38,7 +52,7 @@ class Renderer:
         machine = exe.ast
         self.prefix = machine.command_prefix if machine.command_prefix is not None else DEFAULT_COMMAND_PREFIX
         self.templates = {state: r.items for r in machine.renders for state in r.states}
-        self._line_fns: dict[str, list] = {}
+        self._line_fns: dict[str, Callable[[Configuration], str]] = {}
         self._readers: dict[str, tuple] = {}
         self._commands: dict[tuple, str] = {}
         self.state_pattern = re.compile(re.escape(exe.name) + r", (\w+),")
@@ -79,52 +93,43 @@ class Renderer:
         return tuple(items)
 
     # -- state lines
-    def _piece(self, ref: ast.Ref):
+    def _expression(self, ref: ast.Ref) -> str:
+        """One rendered element as Python source over the configuration `c`."""
         exe, name, view = self.exe, ref.name, ref.view or "marked"
         kind = self.kind(name)
         if kind == "head":
-            i, tape = exe.head_index[name], exe.head_tapes[exe.head_index[name]]
-            marker = f"[{name}]"
-            if view == "digits":
-                return lambda c: barred(c.operands[tape])
-
-            def marked(c):
-                text, p = barred(c.operands[tape]), c.heads[i]
-                return f"{marker} {text}" if p < 0 else text[:2 * p] + marker + text[2 * p:]
-            return marked
+            i = exe.head_index[name]
+            tape = f"barred(c.operands[{exe.head_tapes[i]}])"
+            return tape if view == "digits" else f"marked({tape}, c.heads[{i}], {f'[{name}]'!r})"
         if kind == "output":
-            i, marker = exe.output_index[name], f"[{name}]"
-            if view == "digits":
-                return lambda c: c.outputs[i].barred
-            return lambda c: c.outputs[i].barred + marker
+            tape = f"c.outputs[{exe.output_index[name]}].barred"
+            return tape if view == "digits" else f"{tape} + {f'[{name}]'!r}"
         if kind == "register":
-            i = exe.register_index[name]
-            if view == "digits":
-                return lambda c: "" if c.registers[i] is None else barred(Digits.of(c.registers[i]))
-            return lambda c: display(c.registers[i])
-        i = exe.operand_names.index(name)
-        return lambda c: barred(c.operands[i])
+            value = f"c.registers[{exe.register_index[name]}]"
+            return f"register_digits({value})" if view == "digits" else f"display({value})"
+        return f"barred(c.operands[{exe.operand_names.index(name)}])"
 
-    def _line(self, state: str) -> list:
-        fns = self._line_fns.get(state)
-        if fns is None:
-            fns = []
+    def _line(self, state: str):
+        """The state's template compiled once into one function of a configuration: the
+        template is walked here, not at every line (its texts enter the source as literals)."""
+        fn = self._line_fns.get(state)
+        if fn is None:
+            parts = []
             for item in self.template(state):
                 if isinstance(item, ast.Text):
-                    text = item.text
-                    fns.append(lambda c, text=text: text)
+                    parts.append(repr(item.text))
                 elif isinstance(item, ast.StateName):
-                    fns.append(lambda c: c.state)
+                    parts.append("c.state")
                 elif item.fallback is None:
-                    fns.append(self._piece(item))
+                    parts.append(self._expression(item))
                 else:
-                    piece, fallback = self._piece(item), item.fallback
-                    fns.append(lambda c, piece=piece, fallback=fallback: piece(c) or fallback)
-            self._line_fns[state] = fns
-        return fns
+                    parts.append(f"({self._expression(item)} or {item.fallback!r})")
+            source = f"lambda c: ''.join(({', '.join(parts)},))"
+            fn = self._line_fns[state] = eval(source, dict(_LINE_HELPERS))
+        return fn
 
     def state_line(self, config: Configuration) -> str:
-        return "".join([fn(config) for fn in self._line(config.state)])
+        return self._line(config.state)(config)
 
     def head_line(self, config: Configuration) -> str:
         """The finite-control view: state, symbol under each head, registers."""
