@@ -294,6 +294,11 @@ class CompiledRule:
                 self.checks.append((slot, frozenset("^")))
         self.condition = compile_expr(rule.condition) if rule.condition is not None else None
         self.steps = [self._compile_action(exe, a) for a in rule.actions]
+        # A rule whose actions compute nothing gives the same command every time; with no
+        # condition either, it fires without reading a name.
+        self.constant = (tuple(step[1] for step in self.steps)
+                         if all(step[0] == "const" for step in self.steps) else None)
+        self.fixed = self.constant if self.condition is None else None
 
     @staticmethod
     def _compile_action(exe: "Executable", action: ast.Action):
@@ -327,6 +332,8 @@ class CompiledRule:
             env[var] = int(symbols[slot])
         if self.condition is not None and not self.condition(env):
             return None
+        if self.constant is not None:
+            return self.constant
         command = []
         for step in self.steps:
             kind = step[0]
@@ -370,6 +377,9 @@ class Executable:
         for rule in machine.rules:
             self.rules.setdefault(rule.state, []).append(CompiledRule(self, rule))
         self.composite = bool(machine.calls)
+        # Heads before their tapes, registers unset, outputs empty: how every run starts.
+        self._blank = (tuple(-1 for _ in self.head_names), tuple(None for _ in self.register_names),
+                       tuple(OutputTape() for _ in self.output_names))
         self._dispatch: dict[tuple, list[CompiledRule]] = {}
         # Rules that read no operand and call nothing decide from the finite control alone.
         read = set()
@@ -399,21 +409,19 @@ class Executable:
         if len(operands) != len(self.operand_names):
             raise OperandError(f"{self.name} takes {len(self.operand_names)} operand(s) "
                                f"({', '.join(self.operand_names)}), got {len(operands)}")
-        tapes = tuple(operand(v) for v in operands)
-        config = Configuration(self, self.start, tapes, tuple(-1 for _ in self.head_names),
-                               tuple(None for _ in self.register_names),
-                               tuple(OutputTape() for _ in self.output_names))
-        env = config.env()
-        for condition, message in self.requires:
-            if not condition(env):
-                raise RequirementFailed(f"{self.name}: {message}")
+        config = Configuration(self, self.start, tuple(map(operand, operands)), *self._blank)
+        if self.requires:
+            env = config.env()
+            for condition, message in self.requires:
+                if not condition(env):
+                    raise RequirementFailed(f"{self.name}: {message}")
         return config
 
     def decide(self, config: Configuration) -> tuple:
         """Fire the one rule that applies to `config` and return its command."""
         symbols = config.symbols()
         if not self.decisions_cacheable:
-            return self._decide(config.state, symbols, config.env())
+            return self._decide(config.state, symbols, config.env)
         return self.decide_finite(config.state, symbols, config.registers)
 
     def decide_finite(self, state: str, symbols: tuple[str, ...], registers: tuple) -> tuple:
@@ -422,21 +430,30 @@ class Executable:
         key = (state, symbols, registers)
         command = self._decisions.get(key)
         if command is None:
-            env = dict(zip(self.register_names, registers))
-            env.update((n, int(s) if s.isdigit() else None) for n, s in zip(self.head_names, symbols))
+            def env():
+                names = dict(zip(self.register_names, registers))
+                names.update((n, int(s) if s.isdigit() else None)
+                             for n, s in zip(self.head_names, symbols))
+                return names
             if len(self._decisions) > DECISION_CACHE_LIMIT:
                 self._decisions.clear()
             command = self._decisions[key] = self._decide(state, symbols, env)
         return command
 
-    def _decide(self, state: str, symbols: tuple[str, ...], env: dict) -> tuple:
+    def _decide(self, state: str, symbols: tuple[str, ...], env: Callable[[], dict]) -> tuple:
+        """The command of the first rule of `state` that fires; `env()` makes the names its
+        expressions read, only when some rule has a condition or computes a value."""
         key = (state, symbols)
         candidates = self._dispatch.get(key)
         if candidates is None:
             candidates = [r for r in self.rules.get(state, ()) if r.matches(symbols)]
             self._dispatch[key] = candidates
+        names = None
         for rule in candidates:
-            command = rule.decide(env, symbols)
+            if rule.fixed is not None:
+                return rule.fixed
+            names = names or env()
+            command = rule.decide(names, symbols)
             if command is not None:
                 return command
         reads = ", ".join(f"{n} reads {s!r}" for n, s in zip(self.reader_names, symbols))
@@ -458,6 +475,7 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
     exe = config.machine
     heads, registers, outputs = list(config.heads), list(config.registers), list(config.outputs)
     finished, state, callee = config.finished, config.state, None
+    values = None  # the names expressions read, as the actions so far left them; made on demand
 
     def current() -> Configuration:
         return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
@@ -469,16 +487,20 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
             i = exe.head_index.get(action[1])
             if i is not None:
                 heads[i] += action[2]
+                values = None
             else:
                 output_action(exe, outputs, action)
         elif kind == "set":
             registers[exe.register_index[action[1]]] = action[2]
+            if values is not None:
+                values[action[1]] = action[2]
         elif kind == "put":
             output_action(exe, outputs, action)
         elif kind == "goto":
             target = action[1]
             if target.__class__ is GotoSite:
-                state = target.target if target.condition(current().env()) else target.otherwise
+                values = values or current().env()
+                state = target.target if target.condition(values) else target.otherwise
             else:
                 state = target
         elif kind == "finish":
@@ -489,14 +511,21 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
             site = action[1]
             if run_call is None:
                 raise RunError(f"{exe.name}: a call to {site.machine} needs a call runner")
-            values = current().env()
-            args = [Digits.of(as_number(f(values))) for f in site.args]
-            result, callee = run_call(site.machine, args)
-            registers[exe.register_index[site.result]] = result
+            values = values or current().env()
+            result, callee = run_call(site.machine, [argument(f(values)) for f in site.args])
+            registers[exe.register_index[site.result]] = values[site.result] = result
         else:
             raise RunError(f"unknown action {kind!r}")
     return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
                          tuple(outputs), finished), callee
+
+
+def argument(value) -> Digits:
+    """A call argument as the callee's tape: the number it spells, without leading zeros."""
+    if value.__class__ is Digits:
+        trimmed = value.rstrip("0")
+        return value if trimmed == value and value else Digits(trimmed or "0")
+    return Digits.of(as_number(value))
 
 
 class Effect(NamedTuple):
@@ -544,8 +573,8 @@ class _Exit(_Node):
 
 
 class Sweeps:
-    """Runs of steps executed as one (`run_quietly`). While every head moves right over digits
-    (and stays once it reads `_`), output tapes only take a digit and move right, and the state
+    """Runs of steps executed as one (`run_quietly`). While every head moves right over `^` and
+    digits (and stays once it reads `_`), output tapes only take a digit and move right, and the state
     reads no output tape, what the heads read next is known in advance (the rest of each tape),
     so the run is a walk over a table of `_Node`s that `itertools.accumulate` takes in C. A
     step of any other shape leads to `exit`, and the quiet run takes it the ordinary way."""
@@ -598,7 +627,7 @@ class Sweeps:
     def run(self, state: str, registers: tuple, tapes: tuple, heads: list, outputs: list):
         """Sweep from the configuration given, updating `heads` and `outputs` in place: the
         number of steps taken, and the state and registers they leave."""
-        streams = [tapes[t][p:] for t, p in zip(self.exe.head_tapes, heads)]
+        streams = [tapes[t][p:] if p >= 0 else "^" + tapes[t] for t, p in zip(self.exe.head_tapes, heads)]
         nodes = list(takewhile(bool, accumulate(zip_longest(*streams, fillvalue="_"), getitem,
                                                 initial=self.node(state, registers))))
         steps = len(nodes) - 1
@@ -630,7 +659,7 @@ def run_quietly(exe: Executable, operands, budget: Budget) -> QuietTrace:
     sweeps = exe.sweeps
     allowance = budget.max_steps - budget.used
     while state != halt:
-        if state in sweeps.states and min(heads) >= 0:
+        if state in sweeps.states and min(heads) >= -1:
             swept, state, registers = sweeps.run(state, registers, tapes, heads, outputs)
             steps += swept
             if state == halt:

@@ -78,8 +78,8 @@ def test_sweeps_take_the_steps_between_the_ends(shapes, monkeypatch):
         return taken
     monkeypatch.setattr(sweeps, "run", spy)
     trace = run_quietly(shapes["TWO_OUT"], [10 ** 24 + 7, 3 * 10 ** 24 + 5], Budget())
-    # q0, then 25 digit columns in one sweep, then the halting step.
-    assert swept[0] == 25 and trace.total_steps() == 27
+    # q0 (heads on `^`) and 25 digit columns in one sweep, then the halting step.
+    assert swept == [26] and trace.total_steps() == 27
 
 
 def test_a_sweep_spends_the_step_budget():
