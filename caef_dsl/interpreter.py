@@ -32,7 +32,7 @@ from .values import Digits, as_number, operand
 DEFAULT_MAX_STEPS = 10_000_000
 DEFAULT_MAX_DEPTH = 32
 DECISION_CACHE_LIMIT = 200_000
-CALL_MEMO_SIZE = 4096
+CALL_MEMO_SIZE = 512
 _CALLS: "OrderedDict[tuple, Trace]" = OrderedDict()
 
 
@@ -88,6 +88,17 @@ def read_symbols(exe: "Executable", operands, heads, outputs) -> tuple[str, ...]
     return tuple(out)
 
 
+def names(exe: "Executable", operands, heads, registers) -> dict:
+    """Names an expression can read: operands, registers, and each head as the digit under it
+    (None before the first or past the last cell)."""
+    env = dict(zip(exe.operand_names, operands))
+    env.update(zip(exe.register_names, registers))
+    for name, tape_index, position in zip(exe.head_names, exe.head_tapes, heads):
+        tape = operands[tape_index]
+        env[name] = int(tape[position]) if 0 <= position < len(tape) else None
+    return env
+
+
 class Configuration(NamedTuple):
     """Everything a step depends on. Immutable: `apply` returns a new one."""
     machine: "Executable"
@@ -102,15 +113,7 @@ class Configuration(NamedTuple):
         return read_symbols(self.machine, self.operands, self.heads, self.outputs)
 
     def env(self) -> dict:
-        """Names an expression can read: operands, registers, and each head as the digit
-        under it (None before the first or past the last cell)."""
-        exe = self.machine
-        env = dict(zip(exe.operand_names, self.operands))
-        env.update(zip(exe.register_names, self.registers))
-        for name, tape_index, position in zip(exe.head_names, exe.head_tapes, self.heads):
-            tape = self.operands[tape_index]
-            env[name] = int(tape[position]) if 0 <= position < len(tape) else None
-        return env
+        return names(self.machine, self.operands, self.heads, self.registers)
 
     def value(self, name: str):
         """The value of a register, output tape or operand by name."""
@@ -154,6 +157,9 @@ class Step(NamedTuple):
 class Trace:
     machine: "Executable"
     steps: list[Step]
+    # Text views of this trace made once (by `render`): a call answered from the memo of
+    # calls shows the same lines in every trace that makes it.
+    views: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def first(self) -> Step:
@@ -163,7 +169,7 @@ class Trace:
     def final(self) -> Configuration:
         return self.steps[-1].config
 
-    @property
+    @cached_property
     def result(self):
         return self.final.result
 
@@ -191,6 +197,7 @@ class QuietTrace(Trace):
 
     def __init__(self, machine: "Executable", first: Step, final: Configuration, step_count: int):
         self.machine, self._first, self._final, self._step_count = machine, first, final, step_count
+        self.views = {}
 
     @cached_property
     def steps(self) -> list[Step]:
@@ -476,11 +483,6 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
     heads, registers, outputs = list(config.heads), list(config.registers), list(config.outputs)
     finished, state, callee = config.finished, config.state, None
     values = None  # the names expressions read, as the actions so far left them; made on demand
-
-    def current() -> Configuration:
-        return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
-                             tuple(outputs), finished)
-
     for action in command:
         kind = action[0]
         if kind == "move":
@@ -499,7 +501,7 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
         elif kind == "goto":
             target = action[1]
             if target.__class__ is GotoSite:
-                values = values or current().env()
+                values = values or names(exe, config.operands, heads, registers)
                 state = target.target if target.condition(values) else target.otherwise
             else:
                 state = target
@@ -511,7 +513,7 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
             site = action[1]
             if run_call is None:
                 raise RunError(f"{exe.name}: a call to {site.machine} needs a call runner")
-            values = values or current().env()
+            values = values or names(exe, config.operands, heads, registers)
             result, callee = run_call(site.machine, [argument(f(values)) for f in site.args])
             registers[exe.register_index[site.result]] = values[site.result] = result
         else:
@@ -743,9 +745,11 @@ def run(machines: "dict[str, Executable]", name: str, operands, *,
         return trace.result, trace
 
     steps = []
-    halt, decide = exe.halt, exe.decide
+    halt, decide, allowance = exe.halt, exe.decide, budget.max_steps
     while config.state != halt:
-        budget.spend(1, name)
+        budget.used += 1
+        if budget.used > allowance:
+            budget.spend(0, name)
         command = decide(config)
         next_config, callee = apply(config, command, run_call)
         steps.append(Step(config, command, callee))

@@ -37,6 +37,8 @@ def _marked(text: str, position: int, marker: str) -> str:
 
 
 def _register_digits(value) -> str:
+    if value.__class__ is Digits:
+        return barred(value)
     return "" if value is None else barred(Digits.of(value))
 
 
@@ -340,9 +342,7 @@ def entering_block(step, own: str | None = None) -> str:
     own = own_lines(step) if own is None else own
     if step.call is None:
         return own
-    first = step.call.first
-    callee = renderer(first.config.machine)
-    return "\n".join([own, callee.state_line(first.config), callee.command_line(first.command)])
+    return own + "\n" + _callee_view(step.call, "first")
 
 
 def returning_block(step, own: str | None = None) -> str:
@@ -351,8 +351,22 @@ def returning_block(step, own: str | None = None) -> str:
     own = own_lines(step) if own is None else own
     if step.call is None:
         return own + "\n"
-    last = step.call.final
-    return "\n".join([own, renderer(last.machine).state_line(last), HALT_COMMAND]) + "\n"
+    return own + "\n" + _callee_view(step.call, "final") + "\n"
+
+
+def _callee_view(call: Trace, which: str) -> str:
+    """The lines a composite shows of a call: its first state and command ("first") or its
+    halting state ("final"), kept in the call's `views`."""
+    text = call.views.get(which)
+    if text is None:
+        if which == "first":
+            first = call.first
+            r = renderer(first.config.machine)
+            text = r.state_line(first.config) + "\n" + r.command_line(first.command)
+        else:
+            text = renderer(call.machine).state_line(call.final) + "\n" + HALT_COMMAND
+        call.views[which] = text
+    return text
 
 
 def result_token(value) -> str:
