@@ -14,7 +14,6 @@ from pathlib import Path
 
 import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
-from transformers.trainer_utils import get_last_checkpoint
 
 from trainer import data as datasets
 from trainer import model as models
@@ -59,15 +58,30 @@ class Throughput(TrainerCallback):
         self.tokens_per_s = self.tokens / self.wall_s if self.wall_s > 0 else 0.0
 
 
+def last_complete_checkpoint(out: Path) -> Path | None:
+    """The newest checkpoint-N folder whose save finished. The Trainer writes trainer_state.json
+    last, so a run killed while saving leaves a newer folder without it, or with it cut short."""
+    complete = []
+    for folder in out.glob("checkpoint-*"):
+        step = folder.name.removeprefix("checkpoint-")
+        try:
+            json.loads((folder / "trainer_state.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if step.isdigit():
+            complete.append((int(step), folder))
+    return max(complete)[1] if complete else None
+
+
 def _check_out(out: Path, resume: bool) -> Path | None:
     """The checkpoint to resume from (None for a fresh run); refuses to train over a used folder."""
     if out.exists() and not out.is_dir():
         raise TrainerError(f"--out {out} is a file")
     if resume:
-        checkpoint = get_last_checkpoint(out) if out.is_dir() else None
+        checkpoint = last_complete_checkpoint(out) if out.is_dir() else None
         if checkpoint is None:
-            raise TrainerError(f"--resume: no checkpoint-* folder in {out} to continue from")
-        return Path(checkpoint)
+            raise TrainerError(f"--resume: no complete checkpoint-* folder in {out} to continue from")
+        return checkpoint
     if out.is_dir() and any(out.iterdir()):
         raise TrainerError(f"--out {out} is not empty: pass --resume to continue it, or choose another folder")
     return None

@@ -65,7 +65,9 @@ def test_the_default_strategy_finds_the_failure(machines):
 def test_the_checker_in_a_users_given(machines):
     checker = ModelChecker(RuleExecutor(machines, wrong_on="7"), "add", machines)
 
-    @settings(max_examples=40, database=None, deadline=None)
+    # Derandomized: the examples are the same every run, and they include a 7 (left to chance,
+    # 40 small examples missed every 7 in 4 runs of 10 here).
+    @settings(max_examples=40, database=None, deadline=None, derandomize=True)
     @given(operands("add", max_digits=4))
     def test_model(pair):
         checker.check(*pair)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from trainer.cli import main
+from trainer.train import last_complete_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,3 +49,14 @@ def test_killed_run_resumes_from_its_last_checkpoint(add_tape, tmp_path, fast):
     assert metrics["resumed_from"] == f"checkpoint-{killed_at}"
     assert metrics["global_step"] > killed_at and metrics["max_steps"] == 5000
     assert metrics["loss_curve"][0][0] == 2  # the curve keeps the steps before the kill
+
+
+def test_resume_skips_a_checkpoint_whose_save_was_cut_short(tmp_path):
+    # A run killed while saving checkpoint-15 leaves it without (or with half) its trainer state.
+    for step, state in [(5, '{"global_step": 5}'), (10, '{"global_step": 10}'), (15, '{"glob'), (20, None)]:
+        folder = tmp_path / f"checkpoint-{step}"
+        folder.mkdir()
+        if state is not None:
+            (folder / "trainer_state.json").write_text(state)
+    assert last_complete_checkpoint(tmp_path) == tmp_path / "checkpoint-10"
+    assert last_complete_checkpoint(tmp_path / "checkpoint-15") is None
