@@ -274,7 +274,9 @@ class _MachineCheck:
         for r in (r1, r2):
             if r.condition is not None:
                 names |= free_names(r.condition) - {p.value for p in r.patterns if p.kind == "bind"}
-        conds = [(r, compile_expr(r.condition) if r.condition is not None else None) for r in (r1, r2)]
+        conds = [(r, _compiled(r.condition) if r.condition is not None else None) for r in (r1, r2)]
+        if any(r.condition is not None and c is None for r, c in conds):
+            return None
         for combo in itertools.product(SYMBOLS, repeat=len(heads)):
             symbols = dict(zip(heads, combo))
             if not (_matches(r1, symbols) and _matches(r2, symbols)):
@@ -298,7 +300,9 @@ class _MachineCheck:
     def _division(self, rule: ast.Rule, divisor, pos: ast.Pos):
         heads = sorted({p.head for p in rule.patterns})
         names = free_names(divisor)
-        fn = compile_expr(divisor)
+        fn = _compiled(divisor)
+        if fn is None:
+            return
         lets = {a.name: a.expr for a in rule.actions if isinstance(a, ast.Let)}
         if names & set(lets):
             return  # a divisor computed by a let: not enumerated
@@ -315,6 +319,14 @@ class _MachineCheck:
                         return
             except (_Undecidable, KeyError, TypeError):
                 return
+
+
+def _compiled(expr: ast.Expr):
+    """The expression compiled, or None when it calls an unknown function (`_expr` reports it)."""
+    try:
+        return compile_expr(expr)
+    except KeyError:
+        return None
 
 
 def _matches(rule: ast.Rule, symbols: dict[str, str]) -> bool:

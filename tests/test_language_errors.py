@@ -63,6 +63,16 @@ def test_mutated_sources_fail_cleanly(text):
     parse_and_check(text)
 
 
+def test_an_unknown_function_is_reported_where_rules_are_compared_and_divided():
+    # Found by the mutation test: "if len(a)" with two letters dropped reads "if en(a)".
+    text = ("machine F(a, b)\n  register A\n  result A\n  start q0\n  halt qH\n"
+            "  q0 if len(a) >= len(b): A := a; -> qH\n"
+            "  q0 if en(a) < len(b): A := b // en(a); -> qH\n")
+    problems = check({m.name: m for m in parse(text, "f.tm")})
+    assert [(p.line, p.column, p.message.split(" (")[0]) for p in problems] == [
+        (7, 9, "unknown function en"), (7, 35, "unknown function en")]
+
+
 @settings(max_examples=200, deadline=None)
 @given(text=st.lists(st.sampled_from(TOKENS + [" "]), max_size=40).map(" ".join))
 def test_token_soup_fails_cleanly(text):

@@ -80,7 +80,7 @@ def _check_out(out: Path, resume: bool) -> Path | None:
     if resume:
         checkpoint = last_complete_checkpoint(out) if out.is_dir() else None
         if checkpoint is None:
-            raise TrainerError(f"--resume: no complete checkpoint-* folder in {out} to continue from")
+            raise TrainerError(f"--resume: no checkpoint-* folder with a finished save in {out} to continue from")
         return checkpoint
     if out.is_dir() and any(out.iterdir()):
         raise TrainerError(f"--out {out} is not empty: pass --resume to continue it, or choose another folder")
