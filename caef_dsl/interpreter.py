@@ -237,10 +237,12 @@ BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": _floord
 
 
 def _len(x):
-    return len(x) if isinstance(x, Digits) else len(str(x))
+    """The number of digits of the number x spells (a tape's leading zeros do not count)."""
+    return len(x.rstrip("0")) or 1 if isinstance(x, Digits) else len(str(x))
 
 
 def _fill(digit, count):
+    digit, count = as_number(digit), as_number(count)
     if not 0 <= digit <= 9 or count < 0:
         raise RunError(f"fill({digit}, {count}): needs a digit and a non-negative count")
     return Digits(str(digit) * count)
@@ -274,7 +276,7 @@ def compile_expr(expr: ast.Expr) -> Callable[[dict], object]:
     if isinstance(expr, ast.Function):
         _, fn = FUNCTIONS[expr.name]
         args = [compile_expr(a) for a in expr.args]
-        return lambda env: fn(*(as_number(a(env)) for a in args))
+        return lambda env: fn(*[a(env) for a in args])
     raise TypeError(f"not an expression: {expr!r}")
 
 
