@@ -9,23 +9,31 @@ from hypothesis import given, settings, strategies as st
 from caef_dsl import interpreter, library
 from caef_dsl.errors import CallDepthExceeded, NoRuleFires, RunError, StepBudgetExceeded
 from caef_dsl.interpreter import Budget, QuietTrace, run, run_quietly
+from caef_dsl.strategies import operands
 
-QUIET = ["ADD", "EQUAL", "GREATER_THAN", "LESS_THAN", "REFLECTION", "LEFT_MASK"]
+QUIET = ["ADD", "EQUAL", "GREATER_THAN", "LESS_THAN", "REFLECTION", "LEFT_MASK",  # the paper's
+         "MUL_DIGIT", "REVERSE_MARKED", "SHIFT_IN", "SUB_BORROW"]  # long_mul's and long_div's
 
 
 @pytest.mark.parametrize("name", QUIET)
-def test_paper_basic_machines_run_quietly(machines, name):
+def test_machines_that_call_nothing_run_quietly(machines, name):
     assert machines.executables[name].decisions_cacheable
 
 
-@settings(max_examples=30, deadline=None)
-@given(name=st.sampled_from(QUIET), a=st.integers(0, 10 ** 30), b=st.integers(0, 10 ** 30))
-def test_quiet_run_ends_where_the_recorded_run_ends(machines, name, a, b):
-    exe = machines.executables[name]
-    nines = 10 ** max(len(str(a)), len(str(b))) - 1  # REFLECTION computes 99…9 - b
-    operands = [a] if name == "LEFT_MASK" else [nines, b] if name == "REFLECTION" else [a, b]
-    recorded = run(machines.executables, name, operands)
-    quiet = run_quietly(exe, operands, Budget())
+@st.composite
+def quiet_calls(draw, max_digits=30):
+    """A machine that runs quietly and valid operands of it."""
+    name = draw(st.sampled_from(QUIET))
+    a, b = draw(operands(name, max_digits=max_digits))
+    return name, [a] if b is None else [a, b]
+
+
+@settings(max_examples=60, deadline=None)
+@given(call=quiet_calls())
+def test_quiet_run_ends_where_the_recorded_run_ends(machines, call):
+    name, operands_ = call
+    recorded = run(machines.executables, name, operands_)
+    quiet = run_quietly(machines.executables[name], operands_, Budget())
     assert quiet.final == recorded.final
     assert quiet.first == recorded.steps[0]
     assert quiet.total_steps() == recorded.total_steps() == len(recorded.steps) - 1
@@ -112,3 +120,20 @@ def test_quiet_calls_count_towards_the_depth_limit(machines):
     interpreter._CALLS.clear()
     with pytest.raises(CallDepthExceeded, match="deeper than 0 frames"):
         run(machines.executables, "SUB", [5, 3], max_depth=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+@pytest.mark.parametrize("name", ["SUB", "MUL", "DIV", "LONG_MUL", "LONG_DIV"])
+def test_composites_render_the_same_with_calls_recorded_step_by_step(machines, name, data):
+    from caef_dsl.render import step_pairs
+    a, b = data.draw(operands(name, max_digits=12))
+    interpreter._CALLS.clear()
+    quiet = step_pairs(run(machines.executables, name, [a, b]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(interpreter, "run_quietly", lambda exe, args, budget: run(
+            {exe.name: exe}, exe.name, args, _budget=budget))
+        interpreter._CALLS.clear()
+        recorded = step_pairs(run(machines.executables, name, [a, b]))
+    interpreter._CALLS.clear()
+    assert quiet == recorded
