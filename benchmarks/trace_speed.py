@@ -5,9 +5,10 @@ paper's `get_transition_seq()` output), as the reference generator does. steps/s
 rendered step pairs of the top machine, as the paper's generator returns them; composite rows
 also execute every step of every call (the reference writes its callees' lines from templates). The reference
 figures were measured with the paper's code on this kind of machine (2-core CPU), see the
-issue; the ratio column is ours / theirs.
+issue; the ratio column is ours / theirs. Each row is measured --repeat times and the best
+is printed (as timeit does: slower runs measure the machine's other work, not ours).
 
-    .venv/bin/python benchmarks/trace_speed.py [--seconds 2]
+    .venv/bin/python benchmarks/trace_speed.py [--seconds 2] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -41,10 +42,10 @@ def operands(rng, machine, da, db):
     return [a, b]
 
 
-def measure(machines, machine: str, da, db, seconds: float, reference: int):
+def measure(machines, machine: str, da, db, seconds: float, reference: int, seed: int = 0):
     """Fresh random operands for every trace (none repeats, so no cached call helps), drawn
     before the clock starts: enough for `seconds` at 4x the reference's rate."""
-    rng = random.Random(f"bench:{machine}:{da}:{db}")
+    rng = random.Random(f"bench:{machine}:{da}:{db}:{seed}")
     name = machines.resolve(machine)
     problems = [operands(rng, machine, da, db) for _ in range(int(4 * reference * seconds) + 100)]
     interpreter._CALLS.clear()
@@ -61,12 +62,16 @@ def measure(machines, machine: str, da, db, seconds: float, reference: int):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="time per row (default 2)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement (default 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per row, best printed (default 3)")
     args = parser.parse_args()
+    if args.seconds <= 0 or args.repeat < 1:
+        parser.error("--seconds must be > 0 and --repeat >= 1")
     machines = load_machines()
     print(f"{'row':24} {'traces/s':>10} {'steps/s':>10} {'paper':>8} {'ratio':>7}")
     for label, machine, da, db, reference in ROWS:
-        traces, steps = measure(machines, machine, da, db, args.seconds, reference)
+        traces, steps = max(measure(machines, machine, da, db, args.seconds, reference, seed)
+                            for seed in range(args.repeat))
         print(f"{label:24} {traces:10.0f} {steps:10.0f} {reference:8d} {traces / reference:6.2f}x")
 
 

@@ -169,7 +169,7 @@ class Trace:
     def final(self) -> Configuration:
         return self.steps[-1].config
 
-    @cached_property
+    @property
     def result(self):
         return self.final.result
 
@@ -197,7 +197,7 @@ class QuietTrace(Trace):
 
     def __init__(self, machine: "Executable", first: Step, final: Configuration, step_count: int):
         self.machine, self._first, self._final, self._step_count = machine, first, final, step_count
-        self.views = {}
+        self._result, self.views = final.result, {}
 
     @cached_property
     def steps(self) -> list[Step]:
@@ -212,9 +212,15 @@ class QuietTrace(Trace):
     def final(self) -> Configuration:
         return self._final
 
-    @cached_property
-    def _totals(self) -> tuple[int, int]:
-        return self._step_count, 0
+    @property
+    def result(self):
+        return self._result
+
+    def total_steps(self) -> int:
+        return self._step_count
+
+    def total_calls(self) -> int:
+        return 0
 
 
 # ---- expressions -------------------------------------------------------------------------
