@@ -434,7 +434,7 @@ class Executable:
 
     def decide(self, config: Configuration) -> tuple:
         """Fire the one rule that applies to `config` and return its command."""
-        symbols = config.symbols()
+        symbols = config.symbols() if self.reader_names else ()
         if not self.decisions_cacheable:
             return self._decide(config.state, symbols, config.env)
         return self.decide_finite(config.state, symbols, config.registers)
