@@ -20,7 +20,7 @@ from rich.table import Table
 from caef_dsl import load_machines
 from caef_dsl.sampling import class_key, class_pairs, constraint_for
 from trainer.model import new_model
-from trainer.models import LanguageModels, Route
+from trainer.language_models import LanguageModels, Route
 from trainer.runtime import OracleExecutor, Runtime, make_task
 from trainer.tokenizer import build_tokenizer
 

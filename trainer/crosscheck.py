@@ -73,7 +73,7 @@ class ModelChecker:
         else:
             executor = models
             if not hasattr(models, "generate"):
-                from trainer.models import open_models
+                from trainer.language_models import open_models
                 executor = open_models([models] if isinstance(models, (str, Path)) else list(models), self.machines)
             self.runtime = Runtime(executor, self.machines, **runtime_options)
         self.runtime.require(self.machine)

@@ -618,7 +618,7 @@ def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
 
 def open_runtime(args, machines: MachineSet) -> Runtime:
     """The runtime over the models named on the command line (imports torch)."""
-    from trainer.models import open_models
+    from trainer.language_models import open_models
     executor = open_models(args.model, machines, base=args.base, device=args.device,
                            max_new_tokens=args.max_new_tokens)
     return Runtime(executor, machines, rule_aligner=args.rule_aligner, max_steps=args.max_steps,

@@ -9,13 +9,13 @@ from trainer.runtime import Runtime, compare, make_task
 
 @pytest.fixture(scope="module")
 def models(paper_adapters, machines):
-    from trainer.models import open_models
+    from trainer.language_models import open_models
     base, adapters = paper_adapters
     return open_models([adapters], machines, base=str(base), max_new_tokens=12)
 
 
 def test_the_adapters_need_a_local_base(paper_adapters, machines):
-    from trainer.models import ModelError, open_models
+    from trainer.language_models import ModelError, open_models
     with pytest.raises(ModelError, match="give --base"):
         open_models([paper_adapters[1]], machines)
 
