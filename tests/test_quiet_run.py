@@ -137,3 +137,24 @@ def test_composites_render_the_same_with_calls_recorded_step_by_step(machines, n
         recorded = step_pairs(run(machines.executables, name, [a, b]))
     interpreter._CALLS.clear()
     assert quiet == recorded
+
+
+def test_small_calls_come_from_the_memo_and_still_spend_the_budget(machines):
+    interpreter._CALLS.clear()
+    first = run(machines.executables, "MUL", [3, 9])
+    again = run(machines.executables, "MUL", [3, 9])
+    calls = [(s.call, t.call) for s, t in zip(first.steps, again.steps) if s.call is not None]
+    assert calls and all(a is b for a, b in calls)  # LESS_THAN(COUNT, 9), ADD(3, OUTPUT), …
+    with pytest.raises(StepBudgetExceeded):
+        run(machines.executables, "MUL", [3, 9], max_steps=first.total_steps() - 1)
+    assert run(machines.executables, "MUL", [3, 9], max_steps=first.total_steps()).result == first.result
+
+
+def test_long_calls_are_not_kept(machines):
+    # Operands of more than CALL_MEMO_DIGITS digits in all almost never come back.
+    interpreter._CALLS.clear()
+    a, b = 10 ** 30 + 12345, 10 ** 29 + 678
+    first, again = (run(machines.executables, "SUB", [a, b]) for _ in range(2))
+    calls = [(s.call, t.call) for s, t in zip(first.steps, again.steps) if s.call is not None]
+    assert all(x is not y and x.final == y.final for x, y in calls)
+    assert not interpreter._CALLS
