@@ -407,7 +407,7 @@ class Executable:
         self.decisions_cacheable = not self.composite and not read & set(self.operand_names)
         self._decisions: dict[tuple, tuple] = {}
         self._effects: dict[tuple, Effect] = {}
-        self.sweeps = Sweeps(self)
+        self.sweeps = Sweeps(self) if self.decisions_cacheable else None
         self.call_sites = {}   # (state, machine) -> CallSite, for reading commands back
         self.goto_sites = {}   # (state, target) -> GotoSite
         for state, rules in self.rules.items():
@@ -449,10 +449,10 @@ class Executable:
         command = self._decisions.get(key)
         if command is None:
             def env():
-                names = dict(zip(self.register_names, registers))
-                names.update((n, int(s) if s.isdigit() else None)
-                             for n, s in zip(self.head_names, symbols))
-                return names
+                values = dict(zip(self.register_names, registers))
+                values.update((n, int(s) if s.isdigit() else None)
+                              for n, s in zip(self.head_names, symbols))
+                return values
             if len(self._decisions) > DECISION_CACHE_LIMIT:
                 self._decisions.clear()
             command = self._decisions[key] = self._decide(state, symbols, env)
@@ -466,12 +466,12 @@ class Executable:
         if candidates is None:
             candidates = [r for r in self.rules.get(state, ()) if r.matches(symbols)]
             self._dispatch[key] = candidates
-        names = None
+        values = None
         for rule in candidates:
             if rule.fixed is not None:
                 return rule.fixed
-            names = names or env()
-            command = rule.decide(names, symbols)
+            values = values or env()
+            command = rule.decide(values, symbols)
             if command is not None:
                 return command
         reads = ", ".join(f"{n} reads {s!r}" for n, s in zip(self.reader_names, symbols))
@@ -586,11 +586,12 @@ class _Exit(_Node):
 
 
 class Sweeps:
-    """Runs of steps executed as one (`run_quietly`). While every head moves right over `^` and
-    digits (and stays once it reads `_`), output tapes only take a digit and move right, and the state
-    reads no output tape, what the heads read next is known in advance (the rest of each tape),
-    so the run is a walk over a table of `_Node`s that `itertools.accumulate` takes in C. A
-    step of any other shape leads to `exit`, and the quiet run takes it the ordinary way."""
+    """Runs of steps executed as one (`run_quietly`). While every head moves right over `^`
+    and digits (and stays once it reads `_`), output tapes only take a digit and move right,
+    and the state reads no output tape, what the heads read next is known in advance (the rest
+    of each tape), so the run is a walk over a table of `_Node`s that `itertools.accumulate`
+    takes in C. A step of any other shape leads to `exit`, and the quiet run takes it the
+    ordinary way."""
 
     def __init__(self, exe: "Executable"):
         self.exe = exe
@@ -606,6 +607,8 @@ class Sweeps:
         key = (state, registers, code)
         node = self._nodes.get(key)
         if node is None:
+            if len(self._nodes) > DECISION_CACHE_LIMIT:  # registers that never repeat
+                self._nodes.clear()
             node = self._nodes[key] = _Node()
             node.sweeps, node.state, node.registers, node.code = self, state, registers, code
             node[None] = self.exit  # never empty: `bool` tells a node from `exit`
@@ -640,7 +643,8 @@ class Sweeps:
     def run(self, state: str, registers: tuple, tapes: tuple, heads: list, outputs: list):
         """Sweep from the configuration given, updating `heads` and `outputs` in place: the
         number of steps taken, and the state and registers they leave."""
-        streams = [tapes[t][p:] if p >= 0 else "^" + tapes[t] for t, p in zip(self.exe.head_tapes, heads)]
+        streams = [tapes[t][p:] if p >= 0 else "^" + tapes[t]
+                   for t, p in zip(self.exe.head_tapes, heads)]
         nodes = list(takewhile(bool, accumulate(zip_longest(*streams, fillvalue="_"), getitem,
                                                 initial=self.node(state, registers))))
         steps = len(nodes) - 1

@@ -111,7 +111,7 @@ class Renderer:
             return f"register_digits({value})" if view == "digits" else f"display({value})"
         return f"barred(c.operands[{exe.operand_names.index(name)}])"
 
-    def _line(self, state: str):
+    def _line(self, state: str) -> Callable[[Configuration], str]:
         """The state's template compiled once into one function of a configuration: the
         template is walked here, not at every line (its texts enter the source as literals)."""
         fn = self._line_fns.get(state)
