@@ -43,7 +43,7 @@ from .errors import CaefError
 from .interpreter import run as run_machine
 from .library import MACHINES_DIR, MachineSet
 from .render import renderer
-from .sampling import Constraint, capacity, class_key, class_pairs, constraint_for, digits
+from .sampling import Constraint, capacity, class_key, class_pairs, constraint_for, digits, parse_range
 from .tokens import alphabet_of
 from .values import operand
 from .views import MODES, executor_examples, frames
@@ -158,15 +158,10 @@ def _fraction(text: str, flag: str, below_one: bool = False) -> Fraction:
 
 
 def _digit_range(text: str, flag: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
-    if not m:
-        raise CompileError(f"{flag} takes a length or a range of lengths like 1-20, not {text!r}")
-    low, high = int(m.group(1)), int(m.group(2) or m.group(1))
-    if low < 1:
-        raise CompileError(f"{flag} {text}: numbers have at least 1 digit")
-    if low > high:
-        raise CompileError(f"{flag} {text} is empty: write the shorter length first ({high}-{low})")
-    return low, high
+    try:
+        return parse_range(text)
+    except ValueError as e:
+        raise CompileError(f"{flag} {e}") from None
 
 
 def settings(args) -> Settings:

@@ -296,13 +296,28 @@ def class_pairs(constraint: Constraint, la: int, lb: int | None, count: int, edg
         raise ValueError(f"class {la}x{lb} ran out of pairs: check capacity() before drawing")
 
 
+def parse_range(text: str) -> tuple[int, int]:
+    """A length or a range of lengths as users write them: `7` → (7, 7), `1-10` → (1, 10).
+    ValueError with what is wrong, phrased to follow the option's name."""
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not m:
+        raise ValueError(f"takes a length or a range of lengths like 1-20, not {text!r}")
+    low, high = int(m.group(1)), int(m.group(2) or m.group(1))
+    if low < 1:
+        raise ValueError(f"{text}: numbers have at least 1 digit")
+    if low > high:
+        raise ValueError(f"{text} is empty: write the shorter length first ({high}-{low})")
+    return low, high
+
+
 def parse_lengths(text: str) -> list[int]:
     """Operand lengths as users write them: `1-10,20,50` → [1, …, 10, 20, 50]."""
     from .errors import CaefError
     found: list[int] = []
     for part in text.split(","):
-        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
-        if not m or int(m.group(1)) < 1 or int(m.group(2) or m.group(1)) < int(m.group(1)):
-            raise CaefError(f"not lengths like 1-10,20: {text!r}")
-        found += [n for n in range(int(m.group(1)), int(m.group(2) or m.group(1)) + 1) if n not in found]
+        try:
+            low, high = parse_range(part)
+        except ValueError:
+            raise CaefError(f"not lengths like 1-10,20: {text!r}") from None
+        found += [n for n in range(low, high + 1) if n not in found]
     return found
