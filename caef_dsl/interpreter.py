@@ -657,7 +657,7 @@ class Sweeps:
                     written = codes[i::width].replace("-", "")
                     if written:
                         outputs[i] = OutputTape(tape.cells + written, None,
-                                                tape.barred + "|" + "|".join(written))
+                                                tape.barred + Digits(written).barred)
         return steps, nodes[-1].state, nodes[-1].registers
 
 
