@@ -621,14 +621,12 @@ class Sweeps:
             return self.exit
         try:
             command = exe.decide_finite(node.state, symbols + self.fillers, node.registers)
-            if any(a[0] in ("call", "finish") for a in command):
-                return self.exit
             start = Configuration(exe, node.state, (), (0,) * len(symbols), node.registers,
                                   tuple(OutputTape() for _ in exe.output_names))
             effect = _effect(start, command)
         except RunError:  # the ordinary step reports it, with the real configuration
             return self.exit
-        if effect is None or effect.moves != tuple(int(s != "_") for s in symbols):
+        if effect is None or effect.finished or effect.moves != tuple(int(s != "_") for s in symbols):
             return self.exit
         written = dict.fromkeys(exe.output_names, "-")
         actions = effect.output_actions

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterator
 
+from .errors import CaefError
+
 # Numbers of n digits: 0..9 for n = 1 (0 is a one-digit number), else 10^(n-1) .. 10^n - 1.
 
 
@@ -312,7 +314,6 @@ def parse_range(text: str) -> tuple[int, int]:
 
 def parse_lengths(text: str) -> list[int]:
     """Operand lengths as users write them: `1-10,20,50` → [1, …, 10, 20, 50]."""
-    from .errors import CaefError
     found: list[int] = []
     for part in text.split(","):
         try:
