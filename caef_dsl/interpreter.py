@@ -13,6 +13,9 @@ Data passed between stages:
   Trace          the machine, its Steps (configuration, command, callee trace) and the result
   QuietTrace     a call's trace as its first step and halting configuration only; the steps
                  between are run again, on first reading, by the same code
+  Effect         what a step of a machine whose rules read no operand does, computed once by
+                 `apply` per state, symbols read and registers; runs take it (`advance`)
+                 instead of interpreting the command again
   Sweeps         per machine, the table a quiet run walks in C while heads only move right:
                  node (state, registers, digit written) --symbols read--> next node
 """
@@ -406,7 +409,7 @@ class Executable:
                 read |= ast.free_names(expr) if expr is not None else set()
         self.decisions_cacheable = not self.composite and not read & set(self.operand_names)
         self._decisions: dict[tuple, tuple] = {}
-        self._effects: dict[tuple, Effect] = {}
+        self._transitions: dict[tuple, tuple] = {}
         self.sweeps = Sweeps(self) if self.decisions_cacheable else None
         self.call_sites = {}   # (state, machine) -> CallSite, for reading commands back
         self.goto_sites = {}   # (state, target) -> GotoSite
@@ -441,6 +444,18 @@ class Executable:
         if not self.decisions_cacheable:
             return self._decide(config.state, symbols, config.env)
         return self.decide_finite(config.state, symbols, config.registers)
+
+    def transition(self, config: Configuration) -> "tuple[tuple, Effect | None]":
+        """The command a machine whose rules read no operand gives in `config`, and its
+        `Effect` (None for a conditional goto): both cached per state, symbols and registers."""
+        key = (config.state, config.symbols(), config.registers)
+        entry = self._transitions.get(key)
+        if entry is None:
+            command = self.decide_finite(*key)
+            if len(self._transitions) > DECISION_CACHE_LIMIT:
+                self._transitions.clear()
+            entry = self._transitions[key] = (command, _effect(config, command))
+        return entry
 
     def decide_finite(self, state: str, symbols: tuple[str, ...], registers: tuple) -> tuple:
         """The decision of a machine whose rules read no operand: a pure function of state,
@@ -544,10 +559,13 @@ def argument(value) -> Digits:
 class Effect(NamedTuple):
     """What a cached decision does, as `apply` computed it once: with no conditional goto, the
     next state, the registers, the head moves and what is finished are the same wherever the
-    state, symbols read and registers are; output actions are replayed by `output_action`."""
+    state, symbols read and registers are. An output tape's `put d; move right` appends d
+    whatever the tape held (`appends`: output index, digit); other output actions depend on
+    the tape and are replayed by `output_action`."""
     state: str
     registers: tuple
     moves: tuple[int, ...]
+    appends: tuple[tuple[int, str], ...]
     output_actions: tuple
     finished: frozenset
 
@@ -559,11 +577,35 @@ def _effect(config: Configuration, command: tuple) -> Effect | None:
         return None
     exe = config.machine
     after, _ = apply(config, command)
+    on_outputs = [a for a in command if a[0] == "put" or a[0] in ("move", "finish")
+                  and a[1] in exe.output_index]
+    appends = {}
+    for name in exe.output_names:
+        actions = [a for a in on_outputs if a[1] == name]
+        if len(actions) == 2 and actions[0][0] == "put" and actions[1] == ("move", name, 1):
+            appends[name] = actions[0][2]
     return Effect(after.state, after.registers,
                   tuple(b - a for a, b in zip(config.heads, after.heads)),
-                  tuple(a for a in command if a[0] == "put" or a[0] in ("move", "finish")
-                        and a[1] in exe.output_index),
+                  tuple((exe.output_index[name], digit) for name, digit in appends.items()),
+                  tuple(a for a in on_outputs if a[1] not in appends),  # in the command's order
                   after.finished - config.finished)
+
+
+def advance(config: Configuration, effect: Effect) -> Configuration:
+    """`config` after a step whose effect is known: what `apply` would return, without
+    interpreting the command again (output actions are replayed, so their errors still show)."""
+    outputs = config.outputs
+    if effect.appends or effect.output_actions:
+        outputs = list(outputs)
+        for i, digit in effect.appends:
+            tape = outputs[i]
+            outputs[i] = OutputTape(tape.cells + digit, None, tape.barred + "|" + digit)
+        for action in effect.output_actions:
+            output_action(config.machine, outputs, action)
+        outputs = tuple(outputs)
+    return Configuration(config.machine, effect.state, config.operands,
+                         tuple(map(operator.add, config.heads, effect.moves)), effect.registers,
+                         outputs, config.finished | effect.finished if effect.finished else config.finished)
 
 
 class _Node(dict):
@@ -626,37 +668,36 @@ class Sweeps:
             effect = _effect(start, command)
         except RunError:  # the ordinary step reports it, with the real configuration
             return self.exit
-        if effect is None or effect.finished or effect.moves != tuple(int(s != "_") for s in symbols):
+        if (effect is None or effect.finished or effect.output_actions
+                or effect.moves != tuple(int(s != "_") for s in symbols)):
             return self.exit
-        written = dict.fromkeys(exe.output_names, "-")
-        actions = effect.output_actions
-        if len(actions) % 2:
-            return self.exit
-        for put, move in zip(actions[::2], actions[1::2]):
-            if put[0] != "put" or move != ("move", put[1], 1) or written[put[1]] != "-":
-                return self.exit
-            written[put[1]] = put[2]
-        return self.node(effect.state, effect.registers, "".join(written.values()))
+        written = dict(effect.appends)
+        return self.node(effect.state, effect.registers,
+                         "".join(written.get(i, "-") for i in range(len(exe.output_names))))
 
-    def run(self, state: str, registers: tuple, tapes: tuple, heads: list, outputs: list):
-        """Sweep from the configuration given, updating `heads` and `outputs` in place: the
-        number of steps taken, and the state and registers they leave."""
+    def run(self, config: Configuration) -> tuple[int, Configuration]:
+        """Sweep from `config`: the number of steps taken and the configuration they leave."""
+        tapes, heads = config.operands, config.heads
         streams = [tapes[t][p:] if p >= 0 else "^" + tapes[t]
                    for t, p in zip(self.exe.head_tapes, heads)]
         nodes = list(takewhile(bool, accumulate(zip_longest(*streams, fillvalue="_"), getitem,
-                                                initial=self.node(state, registers))))
+                                                initial=self.node(config.state, config.registers))))
         steps = len(nodes) - 1
-        if steps:
-            for h, stream in enumerate(streams):
-                heads[h] += min(steps, len(stream))
-            if outputs:
-                codes, width = "".join(map(_code, islice(nodes, 1, None))), len(outputs)
-                for i, tape in enumerate(outputs):
-                    written = codes[i::width].replace("-", "")
-                    if written:
-                        outputs[i] = OutputTape(tape.cells + written, None,
-                                                tape.barred + Digits(written).barred)
-        return steps, nodes[-1].state, nodes[-1].registers
+        if not steps:
+            return 0, config
+        outputs = config.outputs
+        if outputs:
+            codes, width, outputs = "".join(map(_code, islice(nodes, 1, None))), len(outputs), list(outputs)
+            for i, tape in enumerate(outputs):
+                written = codes[i::width].replace("-", "")
+                if written:
+                    outputs[i] = OutputTape(tape.cells + written, None,
+                                            tape.barred + Digits(written).barred)
+            outputs = tuple(outputs)
+        heads = tuple(h + min(steps, len(stream)) for h, stream in zip(heads, streams))
+        last = nodes[-1]
+        return steps, Configuration(self.exe, last.state, tapes, heads, last.registers, outputs,
+                                    config.finished)
 
 
 _code = operator.attrgetter("code")
@@ -667,45 +708,22 @@ def run_quietly(exe: Executable, operands, budget: Budget) -> QuietTrace:
     its first step and halting configuration, in `Sweeps` where it can (ADD of two 50-digit
     numbers: 14.6 us, 86 us without sweeps; docs/results.md)."""
     config = exe.initial(operands)
-    first = Step(config, None if config.state == exe.halt else exe.decide(config))
-    tapes, state, registers, finished = config.operands, config.state, config.registers, config.finished
-    heads, outputs = list(config.heads), list(config.outputs)
-    halt, effects, steps = exe.halt, exe._effects, 0
-    sweeps = exe.sweeps
+    first = Step(config, None if config.state == exe.halt else exe.transition(config)[0])
+    halt, sweeps, steps = exe.halt, exe.sweeps, 0
     allowance = budget.max_steps - budget.used
-    while state != halt:
-        if state in sweeps.states and min(heads) >= -1:
-            swept, state, registers = sweeps.run(state, registers, tapes, heads, outputs)
+    while config.state != halt:
+        if config.state in sweeps.states and min(config.heads) >= -1:
+            swept, config = sweeps.run(config)
             steps += swept
-            if state == halt:
+            if config.state == halt:
                 break
         steps += 1
         if steps > allowance:
             budget.spend(steps, exe.name)
-        key = (state, read_symbols(exe, tapes, heads, outputs), registers)
-        effect = effects.get(key)
-        if effect is None:
-            current = Configuration(exe, state, tapes, tuple(heads), registers, tuple(outputs), finished)
-            command = exe.decide(current)
-            effect = _effect(current, command)
-            if effect is None:  # a conditional goto: this step the slow way
-                after, _ = apply(current, command)
-                state, registers, finished = after.state, after.registers, after.finished
-                heads, outputs = list(after.heads), list(after.outputs)
-                continue
-            if len(effects) > DECISION_CACHE_LIMIT:
-                effects.clear()
-            effects[key] = effect
-        state, registers = effect.state, effect.registers
-        for i, delta in enumerate(effect.moves):
-            heads[i] += delta
-        for action in effect.output_actions:
-            output_action(exe, outputs, action)
-        if effect.finished:
-            finished = finished | effect.finished
+        command, effect = exe.transition(config)
+        config = advance(config, effect) if effect is not None else apply(config, command)[0]
     budget.spend(steps, exe.name)
-    final = Configuration(exe, state, tapes, tuple(heads), registers, tuple(outputs), finished)
-    return QuietTrace(exe, first, final, steps)
+    return QuietTrace(exe, first, config, steps)
 
 
 # ---- running -----------------------------------------------------------------------------
@@ -762,12 +780,19 @@ def run(machines: "dict[str, Executable]", name: str, operands, *,
         return trace.result, trace
 
     steps = []
-    halt, decide, allowance = exe.halt, exe.decide, budget.max_steps
+    halt, cached, allowance = exe.halt, exe.decisions_cacheable, budget.max_steps
     while config.state != halt:
         budget.used += 1
         if budget.used > allowance:
             budget.spend(0, name)
-        command = decide(config)
+        if cached:  # the step's effect is known from an earlier step like it
+            command, effect = exe.transition(config)
+            if effect is not None:
+                steps.append(Step(config, command))
+                config = advance(config, effect)
+                continue
+        else:
+            command = exe.decide(config)
         next_config, callee = apply(config, command, run_call)
         steps.append(Step(config, command, callee))
         config = next_config

@@ -1,6 +1,7 @@
 """Calls to machines that call nothing run without recording their steps (`run_quietly`),
 in sweeps where they can: what a composite's trace shows of them, and the steps read later,
-equal the recorded run."""
+equal the recorded run. Both take a step's cached `Effect` instead of interpreting its command
+again; stepping with `decide` and `apply` alone (as the model runtime steps) is the reference."""
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from caef_dsl import interpreter, library
 from caef_dsl.errors import CallDepthExceeded, NoRuleFires, RunError, StepBudgetExceeded
-from caef_dsl.interpreter import Budget, QuietTrace, run, run_quietly
+from caef_dsl.interpreter import Budget, QuietTrace, apply, run, run_quietly
 from caef_dsl.strategies import operands
 
 QUIET = ["ADD", "EQUAL", "GREATER_THAN", "LESS_THAN", "REFLECTION", "LEFT_MASK",  # the paper's
@@ -55,6 +56,58 @@ def outcome(run_machine):
     except RunError as error:
         return type(error), str(error)
     return trace.final, trace.total_steps()
+
+
+def applied(exe, operands_):
+    """The configurations of a run stepped by `decide` and `apply` alone."""
+    config = exe.initial(operands_)
+    configs = [config]
+    while config.state != exe.halt:
+        config, _ = apply(config, exe.decide(config))
+        configs.append(config)
+    return configs
+
+
+def configurations(run_machine):
+    """The configurations a run goes through, or the error it stops with."""
+    try:
+        return [step.config for step in run_machine().steps]
+    except RunError as error:
+        return type(error), str(error)
+
+
+@settings(max_examples=60, deadline=None)
+@given(call=quiet_calls())
+def test_recorded_runs_step_as_apply_does(machines, call):
+    name, operands_ = call
+    exe = machines.executables[name]
+    assert configurations(lambda: run(machines.executables, name, operands_)) == applied(exe, operands_)
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.sampled_from(["SKIP_AFTER_NINE", "ODD_OUTPUT", "TWO_OUT", "WAIT", "TRIM_THEN_SWEEP"]),
+       a=st.integers(0, 10 ** 12), b=st.integers(0, 10 ** 12))
+def test_cached_effects_do_what_apply_does(shapes, name, a, b):
+    # A goto that reads the head after the move, a put overwritten by a second put, output
+    # moves that fail: the recorded run (and the quiet one) step or fail as `apply` does.
+    exe = shapes[name]
+    args = [a, b][:len(exe.operand_names)]
+    try:
+        expected = applied(exe, args)
+    except RunError as error:
+        expected = (type(error), str(error))
+    assert configurations(lambda: run(shapes, name, args)) == expected
+    quiet = outcome(lambda: run_quietly(exe, args, Budget()))
+    assert quiet == (expected if isinstance(expected, tuple) else (expected[-1], len(expected) - 1))
+
+
+def test_odd_output_actions_fail_with_their_message(shapes):
+    with pytest.raises(RunError, match="moved OUT right without writing a digit"):
+        run(shapes, "ODD_OUTPUT", [20])
+    with pytest.raises(RunError, match="moved OUT left of its first cell"):
+        run_quietly(shapes["ODD_OUTPUT"], [1], Budget())
+    assert run(shapes, "ODD_OUTPUT", [438]).result.decimal == "438"
+    assert run(shapes, "ODD_OUTPUT", [23]).result.decimal == "523"  # the last 2 leaves a 5 pending
 
 
 @settings(max_examples=60, deadline=None)

@@ -66,3 +66,34 @@ machine NO_SEVENS(a)
   q0: move H right; -> q1
   q1 (H = x) if x != 7: put x on OUT; move OUT right; move H right; -> q1
   q1 (H = _): finish OUT; -> qH
+
+# A goto that reads the head after the step's move: the next state depends on the next digit.
+machine SKIP_AFTER_NINE(a)
+  head H on a
+  output OUT
+  result OUT
+  start q0
+  halt qH
+
+  q0: move H right; -> q1
+  q1 (H = x): put x on OUT; move OUT right; move H right; -> q2 if H == 9 else q1
+  q1 (H = _): finish OUT; -> qH
+  q2 (H = x): move H right; -> q1
+  q2 (H = _): finish OUT; -> qH
+
+# Output actions whose outcome depends on the tape: a second put overwrites the first, a put
+# after the move leaves a digit pending, a move right with nothing written and a move left of
+# the first cell fail.
+machine ODD_OUTPUT(a)
+  head H on a
+  output OUT
+  result OUT
+  start q0
+  halt qH
+
+  q0: move H right; -> q1
+  q1 (H = 0): move OUT right; move H right; -> q1
+  q1 (H = 1): move OUT left; move H right; -> q1
+  q1 (H = 2): put 2 on OUT; move OUT right; put 5 on OUT; move H right; -> q1
+  q1 (H = x) if x > 2: put 1 on OUT; put x on OUT; move OUT right; move H right; -> q1
+  q1 (H = _): finish OUT; -> qH
