@@ -6,7 +6,7 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from caef_dsl import cost
+from caef_dsl import cost, tokens
 from caef_dsl.cli import main as caef
 from caef_dsl.interpreter import run
 from caef_dsl.views import MODES, executor_examples
@@ -16,6 +16,12 @@ from caef_dsl.views import MODES, executor_examples
 @given(st.text(alphabet="[]|_^,: \n\t0123456789qHCMDRIGHTLEFTOUTPUT_HEAD1abxyz.-", max_size=80))
 def test_count_tokens_is_the_tokenizer_count(text):
     assert cost.count_tokens(text) == len(cost.TOKEN.findall(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="[]|_^,: \n\t0123456789qHCMDRIGHT_HEAD1abx.-", max_size=40), max_size=6))
+def test_an_alphabet_is_the_tokens_of_its_texts(texts):
+    assert tokens.alphabet_of(texts) == {t for text in texts for t in cost.TOKEN.findall(text)}
 
 
 def test_count_tokens_on_a_state_line():
