@@ -1,0 +1,97 @@
+"""The docs' examples run as shown: every `$ caef …` transcript in README.md and docs/*.md is
+run in a shell and its output compared with the text below it, and every machine a doc shows
+is one that checks (or, shown as part of the library, one the library holds line for line).
+
+Transcript conventions: a line `...` (or `…`) stands for any number of lines, a `…` inside a
+line for any text; trailing spaces and blank lines around the output do not count; tables
+are as a 100-column terminal prints them. A block opened as ```` ```tm NAME ```` is a file the transcripts of that doc can use."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from caef_dsl import library
+from caef_dsl.syntax import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"^```(\w*)[ \t]*([\w.]*)\n(.*?)^```", re.S | re.M)
+# Transcripts the tests cannot run, and why.
+NOT_RUN = {
+    "caef check times_digit.tm": "the file is described (MUL_DIGIT without one condition), not shown",
+}
+SLOW = {"caef cost long_mul --digits 10,50,100"}  # ~20 s: every view of three 100-digit runs
+
+
+def blocks(doc: Path):
+    """(line, info, file name, body) of every fenced block of a doc."""
+    text = doc.read_text()
+    for m in BLOCK.finditer(text):
+        yield text[:m.start()].count("\n") + 1, m.group(1), m.group(2), m.group(3)
+
+
+def transcripts():
+    for doc in DOCS:
+        files = {name: body for _, _, name, body in blocks(doc) if name}
+        for line, _, _, body in blocks(doc):
+            for part in re.split(r"^\$ ", body, flags=re.M)[1:]:
+                command, _, expected = part.partition("\n")
+                if command.startswith(("caef ", ".venv/bin/caef ")) and "--model" not in command:
+                    yield pytest.param(command, expected, files, id=f"{doc.name}:{line}:{command[:40]}",
+                                       marks=[pytest.mark.slow] if command in SLOW else [])
+
+
+def shown_as(expected: str) -> re.Pattern:
+    """The outputs a transcript's text stands for."""
+    parts = []
+    for line in expected.rstrip("\n").split("\n"):
+        if line.strip() in ("...", "…"):
+            parts.append(r"(?:[^\n]*\n)*?")
+        else:
+            parts.append(".*?".join(map(re.escape, line.rstrip().split("…"))) + r"\n")
+    return re.compile("".join(parts), re.S)
+
+
+@pytest.mark.parametrize("command, expected, files", list(transcripts()))
+def test_a_transcript_prints_what_the_doc_shows(command, expected, files, tmp_path):
+    if command in NOT_RUN:
+        pytest.skip(NOT_RUN[command])
+    (tmp_path / "machines").symlink_to(ROOT / "machines")
+    for name, body in files.items():
+        (tmp_path / name).write_text(body)
+    env = dict(os.environ, COLUMNS="100", NO_COLOR="1", TERM="dumb",
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    done = subprocess.run(command.removeprefix(".venv/bin/"), shell=True, cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    printed = "".join(line.rstrip() + "\n" for line in (done.stdout + done.stderr).strip("\n").splitlines())
+    assert shown_as(expected).fullmatch(printed), f"$ {command}\n{printed}"
+
+
+def shown_machines():
+    for doc in DOCS:
+        for line, info, name, body in blocks(doc):
+            if info in ("", "tm") and re.search(r"^machine \w+\(", body, re.M) and not name:
+                yield pytest.param(body, id=f"{doc.name}:{line}")
+
+
+@pytest.mark.parametrize("body", list(shown_machines()))
+def test_a_machine_the_docs_show_is_the_librarys_or_checks(body, tmp_path):
+    names = re.findall(r"^machine (\w+)\(", body, re.M)
+    held = library.load()
+    if all(n in held.machines for n in names):
+        # Shown from the library (with `...` where lines are left out, comments of their own):
+        # each line of code is in its files.
+        source = {line for f in (ROOT / "machines").glob("*.tm") for line in f.read_text().splitlines()}
+        missing = [line for line in body.splitlines()
+                   if line.strip() not in ("", "...") and not line.lstrip().startswith("#") and line not in source]
+        assert not missing, f"not in the library's files: {missing}"
+    else:
+        path = tmp_path / "shown.tm"
+        path.write_text(body)
+        parse(body, str(path))
+        library.load(str(path))  # checks it beside the library it calls into
