@@ -25,7 +25,6 @@ BLOCK = re.compile(r"^```(\w*)[ \t]*([\w.]*)\n(.*?)^```", re.S | re.M)
 NOT_RUN = {
     "caef check times_digit.tm": "the file is described (MUL_DIGIT without one condition), not shown",
 }
-SLOW = {"caef cost long_mul --digits 10,50,100"}  # ~20 s: every view of three 100-digit runs
 
 
 def blocks(doc: Path):
@@ -42,8 +41,7 @@ def transcripts():
             for part in re.split(r"^\$ ", body, flags=re.M)[1:]:
                 command, _, expected = part.partition("\n")
                 if command.startswith(("caef ", ".venv/bin/caef ")) and "--model" not in command:
-                    yield pytest.param(command, expected, files, id=f"{doc.name}:{line}:{command[:40]}",
-                                       marks=[pytest.mark.slow] if command in SLOW else [])
+                    yield pytest.param(command, expected, files, id=f"{doc.name}:{line}:{command[:40]}")
 
 
 def shown_as(expected: str) -> re.Pattern:
