@@ -1,10 +1,11 @@
 """The docs' examples run as shown: every `$ caef …` transcript in README.md and docs/*.md is
 run in a shell and its output compared with the text below it, and every machine a doc shows
-is one that checks (or, shown as part of the library, one the library holds line for line).
+is the library's, line for line.
 
 Transcript conventions: a line `...` (or `…`) stands for any number of lines, a `…` inside a
 line for any text; trailing spaces and blank lines around the output do not count; tables
-are as a 100-column terminal prints them. A block opened as ```` ```tm NAME ```` is a file the transcripts of that doc can use."""
+are as a 100-column terminal prints them. A block opened as ```` ```tm NAME ```` is a file
+the transcripts of that doc can use."""
 from __future__ import annotations
 
 import os
@@ -16,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from caef_dsl import library
-from caef_dsl.syntax import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -78,18 +78,13 @@ def shown_machines():
 
 
 @pytest.mark.parametrize("body", list(shown_machines()))
-def test_a_machine_the_docs_show_is_the_librarys_or_checks(body, tmp_path):
+def test_a_machine_the_docs_show_is_the_librarys(body):
+    # Shown with `...` where lines are left out and comments of their own: each line of code is
+    # in the library's files. (A machine of a doc's own is a named block its transcripts check.)
     names = re.findall(r"^machine (\w+)\(", body, re.M)
-    held = library.load()
-    if all(n in held.machines for n in names):
-        # Shown from the library (with `...` where lines are left out, comments of their own):
-        # each line of code is in its files.
-        source = {line for f in (ROOT / "machines").glob("*.tm") for line in f.read_text().splitlines()}
-        missing = [line for line in body.splitlines()
-                   if line.strip() not in ("", "...") and not line.lstrip().startswith("#") and line not in source]
-        assert not missing, f"not in the library's files: {missing}"
-    else:
-        path = tmp_path / "shown.tm"
-        path.write_text(body)
-        parse(body, str(path))
-        library.load(str(path))  # checks it beside the library it calls into
+    held = library.load().machines
+    assert all(n in held for n in names), f"not in machines/: {[n for n in names if n not in held]}"
+    source = {line for f in (ROOT / "machines").glob("*.tm") for line in f.read_text().splitlines()}
+    missing = [line for line in body.splitlines()
+               if line.strip() not in ("", "...") and not line.lstrip().startswith("#") and line not in source]
+    assert not missing, f"not in the library's files: {missing}"
