@@ -785,7 +785,7 @@ def run(machines: "dict[str, Executable]", name: str, operands, *,
         budget.used += 1
         if budget.used > allowance:
             budget.spend(0, name)
-        if cached:  # the step's effect is known from an earlier step like it
+        if cached:  # the step's effect, computed once per state, symbols read and registers
             command, effect = exe.transition(config)
             if effect is not None:
                 steps.append(Step(config, command))

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 
-TOKEN_PATTERN = r"\[[A-Za-z0-9_]+\]|\|[0-9]|[A-Za-z_][A-Za-z0-9_]*|[0-9]|\s|[^\sA-Za-z0-9]"
+MARKER, CELL, WORD_START, WORD_REST = r"\[[A-Za-z0-9_]+\]", r"\|[0-9]", "[A-Za-z_]", "[A-Za-z0-9_]"
+TOKEN_PATTERN = rf"{MARKER}|{CELL}|{WORD_START}{WORD_REST}*|[0-9]|\s|[^\sA-Za-z0-9]"
 TOKEN = re.compile(TOKEN_PATTERN)
 # Every token is one character except markers, cells and words of 2+ characters.
-LONG_TOKEN = re.compile(r"\[[A-Za-z0-9_]+\]|\|[0-9]|[A-Za-z_][A-Za-z0-9_]+")
+LONG_TOKEN = re.compile(rf"{MARKER}|{CELL}|{WORD_START}{WORD_REST}+")
 # The long tokens that are not cells: a few per line, where cells are most of a tape.
-NAMED_TOKEN = re.compile(r"\[[A-Za-z0-9_]+\]|[A-Za-z_][A-Za-z0-9_]+")
+NAMED_TOKEN = re.compile(rf"{MARKER}|{WORD_START}{WORD_REST}+")
 _DIGITS_AS_0 = str.maketrans("123456789", "000000000")
 
 
