@@ -32,7 +32,7 @@ from typing import Callable, NamedTuple
 from . import ast
 from .errors import (CallDepthExceeded, NoRuleFires, OperandError, RequirementFailed, RunError,
                      StepBudgetExceeded)
-from .values import Digits, as_number, operand
+from .values import Digits, as_number, barred, operand
 
 DEFAULT_MAX_STEPS = 10_000_000
 DEFAULT_MAX_DEPTH = 32
@@ -59,6 +59,10 @@ class OutputTape(NamedTuple):
         cells = self.cells + self.pending if self.pending not in (None, "0") else self.cells
         return Digits(cells or "0")
 
+    def appended(self, digits: str) -> "OutputTape":
+        """The tape with `digits` committed after its cells, the head past them."""
+        return OutputTape(self.cells + digits, None, self.barred + barred(digits))
+
 
 def output_action(exe: "Executable", outputs: list, action: tuple) -> None:
     """Carry out a put, move or finish on an output tape of `outputs`, in place."""
@@ -69,13 +73,12 @@ def output_action(exe: "Executable", outputs: list, action: tuple) -> None:
         outputs[i] = OutputTape(tape.cells, action[2], tape.barred)
     elif kind == "finish":
         # The digit under the head counts only when non-zero: a number has no leading 0.
-        if tape.pending not in (None, "0"):
-            tape = OutputTape(tape.cells + tape.pending, None, tape.barred + "|" + tape.pending)
-        outputs[i] = OutputTape(tape.cells, None, tape.barred)
+        outputs[i] = (tape.appended(tape.pending) if tape.pending not in (None, "0")
+                      else OutputTape(tape.cells, None, tape.barred))
     elif action[2] > 0:
         if tape.pending is None:
             raise RunError(f"{exe.name}: moved {name} right without writing a digit")
-        outputs[i] = OutputTape(tape.cells + tape.pending, None, tape.barred + "|" + tape.pending)
+        outputs[i] = tape.appended(tape.pending)
     else:
         if not tape.cells:
             raise RunError(f"{exe.name}: moved {name} left of its first cell")
@@ -598,8 +601,7 @@ def advance(config: Configuration, effect: Effect) -> Configuration:
     if effect.appends or effect.output_actions:
         outputs = list(outputs)
         for i, digit in effect.appends:
-            tape = outputs[i]
-            outputs[i] = OutputTape(tape.cells + digit, None, tape.barred + "|" + digit)
+            outputs[i] = outputs[i].appended(digit)
         for action in effect.output_actions:
             output_action(config.machine, outputs, action)
         outputs = tuple(outputs)
@@ -691,8 +693,7 @@ class Sweeps:
             for i, tape in enumerate(outputs):
                 written = codes[i::width].replace("-", "")
                 if written:
-                    outputs[i] = OutputTape(tape.cells + written, None,
-                                            tape.barred + Digits(written).barred)
+                    outputs[i] = tape.appended(written)
             outputs = tuple(outputs)
         heads = tuple(h + min(steps, len(stream)) for h, stream in zip(heads, streams))
         last = nodes[-1]

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Callable
 
-from . import ast
+from . import ast, values
 from .errors import TextParseError
 from .ast import free_names
 from .interpreter import Configuration, Executable, GotoSite, OutputTape, Trace
@@ -26,9 +26,8 @@ VIEWS = ("marked", "digits", "value")
 _BARS = r"(?:\|\d)*"
 
 
-@lru_cache(maxsize=4096)
-def barred(digits: str) -> str:
-    return "|" + "|".join(digits) if digits else ""
+# Operand tapes come back in every line of a trace: their barred forms are kept.
+barred = lru_cache(maxsize=4096)(values.barred)
 
 
 def _marked(text: str, position: int, marker: str) -> str:

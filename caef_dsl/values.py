@@ -5,6 +5,11 @@ from __future__ import annotations
 from .errors import OperandError
 
 
+def barred(digits: str) -> str:
+    """The paper's tape rendering: `|` before every digit (the tape "54" of 45 is `|5|4`)."""
+    return "|" + "|".join(digits) if digits else ""
+
+
 class Digits(str):
     """A number as tape cells, least significant digit first: 45 is Digits("54")."""
 
@@ -29,8 +34,7 @@ class Digits(str):
 
     @property
     def barred(self) -> str:
-        """The paper's tape rendering: `|` before every digit (45 → `|5|4`)."""
-        return "|" + "|".join(self) if self else ""
+        return barred(self)
 
     def __repr__(self) -> str:
         return f"Digits({self.decimal})"
