@@ -82,7 +82,7 @@ def output_action(exe: "Executable", outputs: list, action: tuple) -> None:
     else:
         if not tape.cells:
             raise RunError(f"{exe.name}: moved {name} left of its first cell")
-        outputs[i] = OutputTape(tape.cells[:-1], None, tape.barred[:-2])
+        outputs[i] = OutputTape(tape.cells[:-1], None, barred(tape.cells[:-1]))
 
 
 def read_symbols(exe: "Executable", operands, heads, outputs) -> tuple[str, ...]:
