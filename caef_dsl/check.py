@@ -138,7 +138,7 @@ class _MachineCheck:
             self._expr(rule.condition, scope, rule.pos)
         gotos = [a for a in rule.actions if isinstance(a, ast.Goto)]
         if not gotos or not isinstance(rule.actions[-1], ast.Goto):
-            self.error(rule.pos, f"a rule must end with a goto (-> state)")
+            self.error(rule.pos, "a rule must end with a goto (-> state)")
         elif len(gotos) > 1:
             self.error(gotos[0].pos, "a rule has one goto, at its end")
         outer = set(m.operands) | set(self.registers) | set(self.heads)

@@ -237,7 +237,7 @@ def parse(source: str, path: str = "<string>") -> list[ast.Machine]:
     except lark.exceptions.UnexpectedCharacters as e:
         message = f"unexpected character {text[e.pos_in_stream]!r}"
         raise TmSyntaxError(Diagnostic(path, e.line, e.column, message, source_line(text, e.line))) from None
-    except lark.exceptions.UnexpectedEOF as e:
+    except lark.exceptions.UnexpectedEOF:
         lines = text.splitlines()
         raise TmSyntaxError(Diagnostic(path, len(lines), len(lines[-1]) + 1 if lines else 1,
                                        "unexpected end of file")) from None

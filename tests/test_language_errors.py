@@ -1,7 +1,6 @@
 """Bad input never produces a traceback: mutated .tm texts either parse and check or fail
 with the project's own error, positioned; bad operands, unknown machines and missing files
 are clear one-line errors with exit code 2."""
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
