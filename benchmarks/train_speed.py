@@ -1,8 +1,8 @@
 """Training speed of a preset (default `tiny`) on this machine in each mode: full, tape and head.
 
-full and tape use the golden ADD traces (../shared/golden/caef/add.jsonl); head uses a synthetic
-view of the same machine (`ADD q1 HEAD1 5 HEAD2 7 C 1` → its command line). A fixed number of
-steps per mode; prints a table of non-padding training tokens per second.
+The data is every step of 60 seeded random ADD problems of 1–20 digits (as the reference traces
+of tests/golden/ draw them), in each mode's view. A fixed number of steps per mode; prints a
+table of non-padding training tokens per second.
 
     .venv/bin/python benchmarks/train_speed.py [--steps 30] [--batch-size 64] [--bf16]
 """
@@ -11,35 +11,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import tempfile
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from caef_dsl import trace
+from caef_dsl.views import executor_examples
 from trainer.cli import main as trainer_main
 from trainer.data import write_dataset
-from trainer.golden import GOLDEN_DIR, executor_records, golden_cases
 
 
-def head_records() -> list[dict]:
-    """Every (digit, digit, carry) view of ADD's q1 state with its command."""
+def mode_records(mode: str, problems: int = 60) -> list[dict]:
+    """Every executor record of `problems` ADD problems of 1–20 digits in `mode`."""
+    draw = random.Random(f"train_speed:{problems}")
     records = []
-    for x in range(10):
-        for y in range(10):
-            for carry in (0, 1):
-                total = x + y + carry
-                records.append({
-                    "prompt": f"ADD q1 HEAD1 {x} HEAD2 {y} C {carry}",
-                    "completion": f"CMD: [C] {total // 10}, [OUTPUT] {total % 10}, [OUTPUT] RIGHT, [HEAD1] RIGHT, [HEAD2] RIGHT, q1",
-                })
+    for _ in range(problems):
+        a, b = (draw.randrange(10 ** (n - 1) if n > 1 else 0, 10 ** n) for n in (draw.randint(1, 20), draw.randint(1, 20)))
+        for e in executor_examples(trace("add", a, b).trace, mode):
+            records.append({"prompt": e.prompt, "completion": e.completion})
     return records
-
-
-def mode_records(mode: str) -> list[dict]:
-    if mode == "head":
-        return head_records()
-    return [r for case in golden_cases(GOLDEN_DIR / "add.jsonl") for r in executor_records(case, mode)]
 
 
 def main() -> None:

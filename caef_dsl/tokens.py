@@ -2,7 +2,7 @@
 
 Bracket markers (`[HEAD1]`), tape cells (a bar and its digit, `|7`), words (`CMD`, `RIGHT`,
 `q1`), every other digit, every space or newline, and every other character are tokens of their
-own — a space is never folded into the next symbol (see ../shared/notes/first-measurements.md).
+own — a space is never folded into the next symbol (a folded space made first steps unlike all others).
 A cell is one token so that the symbol under a head is the token right after its marker
 (`[HEAD1]|7`): the tape view then asks the model to look one token past a marker, not two, and
 state lines are ~40 % shorter (docs/results.md, tape mode). The dataset compiler lists a dataset's

@@ -1,19 +1,43 @@
-"""Helpers shared by the tests: where the golden traces are, and how to read them."""
+"""Helpers shared by the tests: the reference traces (tests/golden/, the paper's implementation's
+own output, kept in this repository) and how to read them."""
 import json
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = REPO.parent / "shared" / "golden" / "caef"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 OPERATORS = ["add", "sub", "mul", "div", "equal", "greater_than", "less_than", "reflection", "left_mask"]
 
 
 def golden_records(op: str) -> list[dict]:
+    """The records of one golden file (schema: tests/golden/README.md)."""
     path = GOLDEN / f"{op}.jsonl"
-    if not path.exists():
-        pytest.skip(f"golden traces not found at {GOLDEN} (../shared beside the repo)")
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def executor_records(case: dict, mode: str) -> list[dict]:
+    """One executor record per step of a golden case, in `tape` or `full` mode, as `caef compile`
+    writes them.
+
+    tape: state line → its command line (`state_cmd` files only).
+    full: state + command of step i → state + command of step i+1 (`state_cmd`), or the
+    reference's own input block → output block (`io_block`).
+    """
+    steps = case["steps"]
+    if case["step_format"] == "io_block":
+        if mode != "full":
+            raise ValueError(f"{case['op']}: io_block traces have only the full view")
+        pairs = [(inp, out) for inp, out in steps]
+    elif mode == "tape":
+        pairs = [(state, command) for state, command in steps]
+    elif mode == "full":
+        pairs = [(f"{s}\n{c}\n", f"{s2}\n{c2}\n") for (s, c), (s2, c2) in zip(steps, steps[1:])]
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
+    a, b = case["a_str"], case["b_str"] or ""
+    return [{"prompt": prompt, "completion": completion, "machine": case["op"], "mode": mode,
+             "stage": "plain", "kind": "executor", "a": a, "b": b, "step": step,
+             "len_a": len(a), "len_b": len(b)}
+            for step, (prompt, completion) in enumerate(pairs)]
 
 
 def assert_round_trips(trace):

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from support import executor_records, golden_records
 from trainer.data import write_dataset
-from trainer.golden import GOLDEN_DIR, executor_records, golden_cases
-
 
 
 @pytest.fixture(scope="session")
@@ -17,27 +16,20 @@ def fast() -> list[str]:
     return ["--model", "nano", "--batch-size", "16", "--log-every", "2", "--save-every", "1000"]
 
 
-@pytest.fixture(scope="session")
-def golden_dir() -> Path:
-    if not (GOLDEN_DIR / "add.jsonl").is_file():
-        pytest.skip(f"golden traces not found at {GOLDEN_DIR} (the shared/ folder beside the repository)")
-    return GOLDEN_DIR
-
-
-def golden_dataset(folder: Path, golden: Path, op: str, mode: str) -> Path:
+def golden_dataset(folder: Path, op: str, mode: str) -> Path:
     """A dataset folder with every step of the golden `op` traces in `mode` (train split only)."""
-    records = [r for case in golden_cases(golden / f"{op}.jsonl") for r in executor_records(case, mode)]
+    records = [r for case in golden_records(op) for r in executor_records(case, mode)]
     return write_dataset(folder, records, mode=mode, stage="plain", machines=[op])
 
 
 @pytest.fixture(scope="session")
-def add_tape(tmp_path_factory, golden_dir) -> Path:
-    return golden_dataset(tmp_path_factory.mktemp("add_tape"), golden_dir, "add", "tape")
+def add_tape(tmp_path_factory) -> Path:
+    return golden_dataset(tmp_path_factory.mktemp("add_tape"), "add", "tape")
 
 
 @pytest.fixture(scope="session")
-def equal_tape(tmp_path_factory, golden_dir) -> Path:
-    return golden_dataset(tmp_path_factory.mktemp("equal_tape"), golden_dir, "equal", "tape")
+def equal_tape(tmp_path_factory) -> Path:
+    return golden_dataset(tmp_path_factory.mktemp("equal_tape"), "equal", "tape")
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +43,7 @@ def trained_run(tmp_path_factory, add_tape, fast) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base_checkpoint(tmp_path_factory, golden_dir) -> Path:
+def base_checkpoint(tmp_path_factory) -> Path:
     """A tiny random Llama with a byte-level BPE tokenizer, saved as if downloaded from a hub.
 
     Its LM head is untied (as in larger Llamas) and its tokenizer adds a BOS, so the LoRA path

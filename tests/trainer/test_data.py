@@ -4,7 +4,7 @@ import pytest
 
 from trainer.data import IGNORE_INDEX, DatasetInfo, PadCollator, TokenizedDataset, load_records, trace_symbols, write_dataset
 from trainer.errors import TrainerError
-from trainer.golden import executor_records, golden_cases
+from support import executor_records, golden_records
 from trainer.tokenizer import build_tokenizer
 
 RECORDS = [
@@ -57,14 +57,14 @@ def test_record_without_completion_is_refused(tmp_path):
         load_records([folder])
 
 
-def test_golden_views(golden_dir):
-    case = golden_cases(golden_dir / "add.jsonl")[0]
+def test_golden_views():
+    case = golden_records("add")[0]
     tape = executor_records(case, "tape")
     full = executor_records(case, "full")
     assert len(tape) == len(case["steps"]) and len(full) == len(case["steps"]) - 1
     assert tape[1]["prompt"] == case["steps"][1][0] and tape[1]["completion"] == case["steps"][1][1]
     assert full[0]["completion"] == case["steps"][1][0] + "\n" + case["steps"][1][1] + "\n"
-    sub = golden_cases(golden_dir / "sub.jsonl")[0]
+    sub = golden_records("sub")[0]
     assert executor_records(sub, "full")[0]["prompt"] == sub["steps"][0][0]
 
 

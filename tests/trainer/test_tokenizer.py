@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.golden import golden_cases
+from support import GOLDEN, OPERATORS, golden_records
 from trainer.tokenizer import EOS, build_tokenizer, split_symbols, symbols_of
 
 ALPHABET = ["[HEAD1]", "[HEAD2]", "[OUTPUT]", "[C]", "[CALL]", "|", *(f"|{d}" for d in range(10)), ",", ":", " ", "\n", *"0123456789",
@@ -41,10 +41,9 @@ def test_round_trip_over_alphabet_strings(text):
     assert TOKENIZER.decode(ids) == text
 
 
-def test_round_trip_over_every_golden_step(golden_dir):
-    texts = [part for path in sorted(golden_dir.glob("*.jsonl")) for case in golden_cases(path)
-             for step in case["steps"] for part in step]
-    assert len({p.name for p in golden_dir.glob("*.jsonl")}) == 9
+def test_round_trip_over_every_golden_step():
+    assert sorted(p.stem for p in GOLDEN.glob("*.jsonl")) == sorted(OPERATORS)
+    texts = [part for op in OPERATORS for case in golden_records(op) for step in case["steps"] for part in step]
     tokenizer = build_tokenizer(symbols_of(texts))
     for text in texts:
         ids = tokenizer.encode(text)
