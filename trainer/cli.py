@@ -39,6 +39,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--lora-dropout", type=float, default=0.05)
     model.add_argument("--lora-targets", default="q_proj,k_proj,v_proj,o_proj", help="comma-separated module names")
 
+    positions = parser.add_argument_group("positions (length generalization; docs/results.md has the ablation)")
+    positions.add_argument("--rope-layers", type=int, metavar="N",
+                           help="rotary position embeddings in the lowest N layers only, none above (NoPE); "
+                                "0: no position encoding at all (default: every layer, a plain Llama)")
+    positions.add_argument("--random-positions", type=int, metavar="N",
+                           help="train on position ids drawn as sorted random positions of 0..N-1 (randomized "
+                                "positional encodings), so short examples meet the distances of long ones")
+
     budget = parser.add_argument_group("budget (whichever ends first)")
     budget.add_argument("--max-steps", type=int, help="optimizer steps")
     budget.add_argument("--epochs", type=float, default=3.0, help="passes over the data (default 3)")

@@ -126,10 +126,17 @@ class TokenizedDataset(torch.utils.data.Dataset):
 
 
 class PadCollator:
-    """Pads a batch on the right to its longest example (labels with -100, attention mask 0)."""
+    """Pads a batch on the right to its longest example (labels with -100, attention mask 0).
 
-    def __init__(self, pad_token_id: int):
+    With `random_positions` N, each example's position ids are a sorted random draw of distinct
+    positions from 0..N-1 (Ruoss et al. 2023, randomized positional encodings): a model trained
+    on short examples meets the distances of long ones; inference numbers positions 0, 1, 2, ….
+    """
+
+    def __init__(self, pad_token_id: int, random_positions: int | None = None, seed: int = 0):
         self.pad_token_id = pad_token_id
+        self.random_positions = random_positions
+        self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
         width = max(len(e["input_ids"]) for e in examples)
@@ -139,7 +146,13 @@ class PadCollator:
 
         ids = padded("input_ids", self.pad_token_id)
         mask = torch.tensor([[1] * len(e["input_ids"]) + [0] * (width - len(e["input_ids"])) for e in examples])
-        return {"input_ids": ids, "attention_mask": mask, "labels": padded("labels", IGNORE_INDEX)}
+        batch = {"input_ids": ids, "attention_mask": mask, "labels": padded("labels", IGNORE_INDEX)}
+        if self.random_positions:
+            if width > self.random_positions:
+                raise TrainerError(f"an example of {width} tokens does not fit --random-positions {self.random_positions}")
+            draws = torch.rand(len(examples), self.random_positions, generator=self.generator)
+            batch["position_ids"] = draws.topk(width, dim=1).indices.sort(dim=1).values
+        return batch
 
 
 def write_dataset(

@@ -1,4 +1,4 @@
-"""Models: a Llama from a size preset, a local Hugging Face causal LM with LoRA, and trained runs.
+"""Models: a Llama from a size preset (RoPE in all layers or the lowest few), a local Hugging Face causal LM with LoRA, and trained runs.
 
 Every trained run folder holds `caef_run.json`, which says how to open it (`load_run`).
 """
@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 
 import torch
-from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from transformers import (AutoConfig, AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM,
+                          SmolLM3Config, SmolLM3ForCausalLM)
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
 from trainer.errors import TrainerError
@@ -23,12 +24,18 @@ def preferred_dtype() -> torch.dtype:
     return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
 
 
-def new_model(preset: str, tokenizer) -> LlamaForCausalLM:
-    """A randomly initialised Llama of the given preset over the tokenizer's vocabulary."""
+def new_model(preset: str, tokenizer, rope_layers: int | None = None):
+    """A randomly initialised model of the given preset over the tokenizer's vocabulary: a Llama,
+    or, with `rope_layers` below the preset's depth, the same Llama with rotary position
+    embeddings in its lowest `rope_layers` layers only and none above (NoPE, Kazemnejad et al.
+    2023; 0: no position encoding at all). Transformers' SmolLM3 is that architecture with a
+    per-layer RoPE switch in its config, so a plain `from_pretrained` loads it as trained."""
     if preset not in PRESETS:
         raise TrainerError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)})")
     p = PRESETS[preset]
-    config = LlamaConfig(
+    if rope_layers is not None and not 0 <= rope_layers <= p.layers:
+        raise TrainerError(f"--rope-layers must be 0..{p.layers} for the {preset} preset, not {rope_layers}")
+    shape = dict(
         vocab_size=len(tokenizer),
         hidden_size=p.hidden,
         intermediate_size=p.mlp,
@@ -41,7 +48,18 @@ def new_model(preset: str, tokenizer) -> LlamaForCausalLM:
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
     )
-    return LlamaForCausalLM(config)
+    if rope_layers is None or rope_layers == p.layers:
+        return LlamaForCausalLM(LlamaConfig(**shape))
+    config = SmolLM3Config(**shape, no_rope_layers=[int(i < rope_layers) for i in range(p.layers)],
+                           rope_parameters={"rope_type": "default", "rope_theta": 10000.0},  # Llama's
+                           use_sliding_window=False)
+    return SmolLM3ForCausalLM(config)
+
+
+def rope_layers(model) -> int:
+    """How many of the model's lowest layers use rotary position embeddings."""
+    flags = getattr(model.config, "no_rope_layers", None)  # SmolLM3: 1 where a layer uses RoPE
+    return model.config.num_hidden_layers if flags is None else sum(flags)
 
 
 def check_causal_lm(path: Path) -> None:

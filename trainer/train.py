@@ -123,7 +123,7 @@ def build_model(args, symbols: set[str], checkpoint: Path | None):
     if args.model in PRESETS:
         tokenizer = models.load_tokenizer(checkpoint) if checkpoint else build_tokenizer(symbols)
         description = {"weights": "full", "base_model": None, "tokenizer": "caef-word-level"}
-        return models.new_model(args.model, tokenizer), tokenizer, description
+        return models.new_model(args.model, tokenizer, args.rope_layers), tokenizer, description
 
     base = Path(args.model)
     models.check_causal_lm(base)
@@ -156,6 +156,8 @@ def run(args) -> int:
     if args.init_from and args.model:
         raise TrainerError("give --model or --init-from, not both")
     args.model = args.model or "tiny"
+    if args.rope_layers is not None and (args.init_from or args.model not in PRESETS):
+        raise TrainerError("--rope-layers shapes a preset trained from scratch; a checkpoint keeps its own positions")
     if not args.init_from and args.model not in PRESETS and not Path(args.model).exists():
         raise TrainerError(f"unknown preset {args.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
     checkpoint = _check_out(out, args.resume)
@@ -200,7 +202,7 @@ def run(args) -> int:
         model=model,
         args=training_args,
         train_dataset=train_set,
-        data_collator=datasets.PadCollator(tokenizer.pad_token_id),
+        data_collator=datasets.PadCollator(tokenizer.pad_token_id, args.random_positions, args.seed),
         processing_class=tokenizer,
         callbacks=[throughput] + ([budget] if budget else []),
     )
@@ -250,6 +252,8 @@ def run(args) -> int:
         "vocab_size": len(tokenizer),
         "eos_token": tokenizer.eos_token,
         "prompt_add_special_tokens": True,
+        # How positions were seen in training; inference always numbers them 0, 1, 2, ….
+        "positions": {"rope_layers": models.rope_layers(model), "random_positions": args.random_positions},
     }
     (out / models.RUN_FILE).write_text(json.dumps(run_file, indent=2) + "\n", encoding="utf-8")
     _print_summary(out, metrics)
