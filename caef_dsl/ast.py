@@ -99,6 +99,9 @@ def free_names(expr: Expr) -> set[str]:
 
 # ---- rules -------------------------------------------------------------------------------
 
+SYMBOLS = ("^", "_") + tuple("0123456789")  # what a head or read output can read
+
+
 @dataclass(frozen=True)
 class Pattern:
     """What one head must read. kind: bind (any digit, named), digit, blank (`_`, past the
@@ -107,6 +110,14 @@ class Pattern:
     kind: str
     value: str | int | None = None
     pos: Pos = NOWHERE
+
+    def accepts(self, symbol: str) -> bool:
+        """Whether the pattern matches a head reading `symbol` (one of SYMBOLS)."""
+        if self.kind == "bind":
+            return symbol.isdigit()
+        if self.kind == "digit":
+            return symbol == str(self.value)
+        return self.kind == "any" or symbol == {"blank": "_", "start": "^"}[self.kind]
 
 
 @dataclass(frozen=True)

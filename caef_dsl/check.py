@@ -14,11 +14,10 @@ import itertools
 
 from . import ast
 from .errors import Diagnostic, source_line
-from .ast import children, free_names
+from .ast import SYMBOLS, children, free_names
 from .interpreter import FUNCTIONS, compile_expr
 from .render import VIEWS
 
-SYMBOLS = ("^", "_") + tuple("0123456789")
 ENUMERATION_LIMIT = 50_000
 
 
@@ -330,17 +329,7 @@ def _compiled(expr: ast.Expr):
 
 
 def _matches(rule: ast.Rule, symbols: dict[str, str]) -> bool:
-    for p in rule.patterns:
-        s = symbols[p.head]
-        if p.kind == "bind" and not s.isdigit():
-            return False
-        if p.kind == "digit" and s != str(p.value):
-            return False
-        if p.kind == "blank" and s != "_":
-            return False
-        if p.kind == "start" and s != "^":
-            return False
-    return True
+    return all(p.accepts(symbols[p.head]) for p in rule.patterns)
 
 
 def _divisors(rule: ast.Rule):

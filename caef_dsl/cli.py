@@ -48,12 +48,13 @@ def _console(stderr: bool = False):
 
 def cmd_check(args) -> int:
     from .check import check
+    from .finite import head_views
     from .library import MACHINES_DIR
     machines: dict[str, ast.Machine] = {}
     for file in sorted(MACHINES_DIR.glob("*.tm")):
         for m in parse_file(file):
             machines[m.name] = m
-    problems = []
+    problems, checked = [], []
     for spec in args.files:
         path = Path(spec)
         if not path.is_file():
@@ -61,16 +62,26 @@ def cmd_check(args) -> int:
         try:
             for m in parse_file(path):
                 machines[m.name] = m
+                checked.append(m.name)
         except CaefError as e:  # a syntax error in one file does not hide the others'
             problems.append(str(e))
-    files = {str(Path(f)) for f in args.files}
-    diagnostics = [d for d in check(machines) if d.path in files or Path(d.path).resolve() in {Path(f).resolve() for f in files}]
+    files = {Path(f).resolve() for f in args.files}
+    diagnostics = [d for d in check(machines) if Path(d.path).resolve() in files]
     problems += [str(d) for d in diagnostics]
     if problems:
         print("\n".join(problems), file=sys.stderr)
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 2
     print(f"ok: {len(args.files)} file(s) checked")
+    # Whether the head view of each machine is a finite control (finite.py): a warning, as the
+    # machine still runs, but a model trained on short operands cannot generalize past them.
+    views = head_views(machines)
+    open_views = [views[name] for name in dict.fromkeys(checked) if not views[name].finite]
+    for view in open_views:
+        print("\n".join(map(str, view.problems)))
+    finite = len(set(checked)) - len(open_views)
+    print(f"head view: finite for {finite} of {len(set(checked))} machine(s)"
+          + "".join(f"; not for {v.machine} ({len(v.problems)} rule(s) above)" for v in open_views))
     return 0
 
 

@@ -9,7 +9,8 @@ language model to the same configurations without ever consulting the rules.
 Data passed between stages:
   Configuration  state, operand tapes, head positions, registers, output tapes, finished set
   Command        tuple of actions: ("set", R, v) ("put", O, d) ("move", X, ±1) ("finish", X)
-                 ("call", CallSite) ("goto", q) ("goto", GotoSite)
+                 ("call", CallSite) ("goto", q) ("goto", GotoSite); ("set", R, v, N) moves the
+                 value of operand or register N (`R := N`): the head view names N, not v
   Trace          the machine, its Steps (configuration, command, callee trace) and the result
   QuietTrace     a call's trace as its first step and halting configuration only; the steps
                  between are run again, on first reading, by the same code
@@ -30,6 +31,7 @@ from functools import cached_property
 from typing import Callable, NamedTuple
 
 from . import ast
+from .finite import moved_name
 from .errors import (CallDepthExceeded, NoRuleFires, OperandError, RequirementFailed, RunError,
                      StepBudgetExceeded)
 from .values import Digits, as_number, barred, operand
@@ -303,21 +305,15 @@ class CompiledRule:
     def __init__(self, exe: "Executable", rule: ast.Rule):
         self.rule = rule
         slots = {n: i for i, n in enumerate(exe.reader_names)}
-        self.checks = []   # (slot, allowed symbols or None for "any")
+        self.checks = []   # (slot, the symbols its pattern accepts)
         self.binds = []    # (slot, variable)
         for p in rule.patterns:
-            slot = slots[p.head]
+            if p.kind != "any":
+                self.checks.append((slots[p.head], frozenset(filter(p.accepts, ast.SYMBOLS))))
             if p.kind == "bind":
-                self.checks.append((slot, frozenset("0123456789")))
-                self.binds.append((slot, p.value))
-            elif p.kind == "digit":
-                self.checks.append((slot, frozenset(str(p.value))))
-            elif p.kind == "blank":
-                self.checks.append((slot, frozenset("_")))
-            elif p.kind == "start":
-                self.checks.append((slot, frozenset("^")))
+                self.binds.append((slots[p.head], p.value))
         self.condition = compile_expr(rule.condition) if rule.condition is not None else None
-        self.steps = [self._compile_action(exe, a) for a in rule.actions]
+        self.steps = [self._compile_action(exe.ast, a) for a in rule.actions]
         # A rule whose actions compute nothing gives the same command every time; with no
         # condition either, it fires without reading a name.
         self.constant = (tuple(step[1] for step in self.steps)
@@ -325,10 +321,13 @@ class CompiledRule:
         self.fixed = self.constant if self.condition is None else None
 
     @staticmethod
-    def _compile_action(exe: "Executable", action: ast.Action):
+    def _compile_action(machine: ast.Machine, action: ast.Action):
         if isinstance(action, ast.Let):
             return ("let", action.name, compile_expr(action.expr))
         if isinstance(action, ast.Assign):
+            source = moved_name(machine, action)
+            if source is not None:
+                return ("copy", action.register, source)
             return ("set", action.register, compile_expr(action.expr))
         if isinstance(action, ast.Put):
             return ("put", action.output, compile_expr(action.expr))
@@ -371,16 +370,20 @@ class CompiledRule:
                 if isinstance(value, bool) or not 0 <= value <= 9:
                     raise RunError(f"put {value!r} on {step[1]}: an output cell holds one digit")
                 command.append(("put", step[1], str(value)))
+            elif kind == "copy":
+                command.append(("set", step[1], env[step[2]], step[2]))
             else:  # set
                 command.append(("set", step[1], step[2](env)))
         return tuple(command)
 
 
 class Executable:
-    """A machine ready to run: declarations indexed, rules compiled, dispatch cached."""
+    """A machine ready to run: declarations indexed, rules compiled, dispatch cached. It carries
+    its `head_view` (finite.HeadView: what the head view shows), which the renderer reads."""
 
-    def __init__(self, machine: ast.Machine):
+    def __init__(self, machine: ast.Machine, head_view=None):
         self.ast = machine
+        self.head_view = head_view
         self.name = machine.name
         self.operand_names = list(machine.operands)
         self.head_names = [h.name for h in machine.heads]
@@ -522,9 +525,12 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
             else:
                 output_action(exe, outputs, action)
         elif kind == "set":
-            registers[exe.register_index[action[1]]] = action[2]
+            # A moved value is read at the rule's site, from the configuration before the step:
+            # the head view's command names it (`[OUTPUT] a`) and does not spell it.
+            value = action[2] if len(action) == 3 else config.value(action[3])
+            registers[exe.register_index[action[1]]] = value
             if values is not None:
-                values[action[1]] = action[2]
+                values[action[1]] = value
         elif kind == "put":
             output_action(exe, outputs, action)
         elif kind == "goto":

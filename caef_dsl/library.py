@@ -8,6 +8,7 @@ from pathlib import Path
 from . import ast
 from .check import check
 from .errors import CheckError, Diagnostic, MachineNotFound
+from .finite import HeadView, head_views
 from .interpreter import Executable
 from .syntax import parse_file
 
@@ -15,11 +16,12 @@ MACHINES_DIR = Path(__file__).resolve().parent.parent / "machines"
 
 
 class MachineSet:
-    """Checked machines by declared name, compiled on first use."""
+    """Checked machines by declared name, compiled on first use, with their head views."""
 
     def __init__(self, machines: dict[str, ast.Machine], by_file: dict[str, str]):
         self.machines = machines
         self.by_file = by_file  # file stem → first machine declared in it
+        self.head_views: dict[str, HeadView] = head_views(machines)
         self._executables: dict[str, Executable] = {}
 
     def resolve(self, spec: str) -> str:
@@ -42,7 +44,7 @@ class MachineSet:
     def executable(self, name: str) -> Executable:
         exe = self._executables.get(name)
         if exe is None:
-            exe = self._executables[name] = Executable(self.machines[name])
+            exe = self._executables[name] = Executable(self.machines[name], self.head_views[name])
         return exe
 
     @property

@@ -16,9 +16,8 @@ from typing import Callable
 
 from . import ast, values
 from .errors import TextParseError
-from .ast import free_names
 from .interpreter import Configuration, Executable, GotoSite, OutputTape, Trace
-from .values import Digits, display
+from .values import Digits, as_number, display
 
 HALT_COMMAND = "No command to execute. Halt state."
 DEFAULT_COMMAND_PREFIX = "CMD "
@@ -56,14 +55,9 @@ class Renderer:
         self._line_fns: dict[str, Callable[[Configuration], str]] = {}
         self._readers: dict[str, tuple] = {}
         self._commands: dict[tuple, str] = {}
+        self._head_commands: dict[tuple, str] = {}
         self.state_pattern = re.compile(re.escape(exe.name) + r", (\w+),")
-        # The head view shows what the finite control reads: every head, the outputs that
-        # some rule reads, the operands that conditions or written values use, the registers.
-        used = set()
-        for rule in machine.rules:
-            exprs = [rule.condition] + [getattr(a, "expr", None) for a in rule.actions]
-            used = used.union(*(free_names(e) for e in exprs if e is not None))
-        self.head_view_operands = [i for i, n in enumerate(exe.operand_names) if n in used]
+        self._head_fns: dict[str, Callable[[Configuration], str]] = {}
 
     # -- kinds of elements
     def kind(self, name: str) -> str:
@@ -133,26 +127,75 @@ class Renderer:
         return self._line(config.state)(config)
 
     def head_line(self, config: Configuration) -> str:
-        """The finite-control view: state, symbol under each head, registers."""
+        """The finite-control view: the state, then what its rules read (finite.py) — the
+        symbol under each head and read output they test, bounded values as they are, a
+        number only as `0` or `+` where a rule tests it against 0; `-` is unset."""
+        fn = self._head_fns.get(config.state)
+        if fn is None:
+            fn = self._head_fns[config.state] = self._head_function(config.state)
+        return fn(config)
+
+    def _head_function(self, state: str) -> Callable[[Configuration], str]:
+        """The head line of one state as one function of a configuration; what it shows is
+        chosen once per symbols read (finite.StateView.select)."""
         exe = self.exe
-        parts = [exe.name, config.state]
-        symbols = config.symbols()
-        for name, symbol in zip(exe.reader_names, symbols):
-            parts += [name, symbol]
-        for i in self.head_view_operands:
-            parts += [exe.operand_names[i], barred(config.operands[i])]
-        for name, value in zip(exe.register_names, config.registers):
-            parts += [name, "-" if value is None else display(value)]
-        return " ".join(parts)
+        view = exe.head_view.states.get(state) if exe.head_view else None
+        if view is None:  # the halt state: nothing is read there
+            return lambda c: f"{exe.name} {c.state}"
+        names = exe.operand_names + exe.register_names
+        plans: dict[tuple, tuple] = {}
+
+        def plan(symbols: tuple[str, ...]) -> tuple:
+            readers, values = view.select(exe.reader_names, symbols, names)
+            slots = tuple((name, exe.reader_names.index(name)) for name in readers)
+            return slots, tuple((v.name, v.how, *self._value_slot(v.name)) for v in values)
+
+        def line(c: Configuration) -> str:
+            symbols = c.symbols()
+            readers, values = plans.get(symbols) or plans.setdefault(symbols, plan(symbols))
+            parts = [exe.name, c.state]
+            for name, slot in readers:
+                parts += [name, symbols[slot]]
+            for name, how, where, i in values:
+                parts += [name, _head_value(getattr(c, where)[i], how)]
+            return " ".join(parts)
+        return line
+
+    def _value_slot(self, name: str) -> tuple[str, int]:
+        if name in self.exe.register_index:
+            return "registers", self.exe.register_index[name]
+        return "operands", self.exe.operand_names.index(name)
+
+    def executor_view(self, mode: str) -> tuple[Callable[[Configuration], str], Callable[[tuple | None], str]]:
+        """(prompt, completion) renderers of the tape and head views: the state line or the
+        finite-control line, and the command as that view writes it."""
+        if mode == "tape":
+            return self.state_line, self.command_line
+        if mode == "head":
+            return self.head_line, self.head_command_line
+        raise ValueError(f"{mode!r} is not a view of one line (tape, head)")
 
     # -- commands
     def command_line(self, command: tuple | None) -> str:
+        """The command as the paper writes it: every value spelled (`[OUTPUT]|7|1|4|2`)."""
         if command is None:
             return HALT_COMMAND
         text = self._commands.get(command)
         if text is None:
             text = self.prefix + ", ".join(_fragment(a) for a in command)
             self._commands[command] = text
+        return text
+
+    def head_command_line(self, command: tuple | None) -> str:
+        """The command as the head view writes it: a moved value by its source's name
+        (`[OUTPUT] a`), so no command spells a number."""
+        if command is None or not any(len(a) == 4 for a in command):
+            return self.command_line(command)
+        key = tuple(("moved", a[1], a[3]) if len(a) == 4 else a for a in command)  # not the value moved
+        text = self._head_commands.get(key)
+        if text is None:
+            text = self.prefix + ", ".join(f"[{a[1]}] {a[3]}" if len(a) == 4 else _fragment(a) for a in command)
+            self._head_commands[key] = text
         return text
 
     # -- reading text back
@@ -177,11 +220,17 @@ class Renderer:
         return tuple(command)
 
     def _read_fragment(self, state: str, fragment: str) -> tuple:
-        m = re.fullmatch(r"\[(\w+)\](?: (RIGHT|LEFT)| (True|False|\d+)|((?:\|\d)+))?", fragment)
+        m = re.fullmatch(r"\[(\w+)\](?: (RIGHT|LEFT)| (True|False|\d+)|((?:\|\d)+)| ([A-Za-z_]\w*))?", fragment)
         if not m:
             raise TextParseError(f"cannot read command fragment {fragment!r}")
-        name, direction, word, digits = m.groups()
+        name, direction, word, digits, source = m.groups()
         exe = self.exe
+        if source:  # a moved value, read by the action code where the command is applied
+            if name not in exe.register_index:
+                raise TextParseError(f"{name} is not a register of {exe.name}")
+            if source not in exe.register_index and source not in exe.operand_names:
+                raise TextParseError(f"{source} is not an operand or register of {exe.name}")
+            return ("set", name, None, source)
         if direction:
             if name not in exe.head_index and name not in exe.output_index:
                 raise TextParseError(f"{name} is not a head or output of {exe.name}")
@@ -279,6 +328,15 @@ class Renderer:
         if missing:
             raise TextParseError(f"the {state} line of {exe.name} does not show operand(s) {', '.join(missing)}")
         return Configuration(exe, state, tuple(operands), tuple(heads), tuple(registers), tuple(outputs))
+
+
+def _head_value(value, how: str) -> str:
+    """A value as the head view shows it (finite.Shown.how)."""
+    if value is None:
+        return "-"
+    if how == "zero":
+        return "0" if as_number(value) == 0 else "+"
+    return _register_digits(value) if how == "digits" else display(value)
 
 
 def _read_value(raw: str | None):

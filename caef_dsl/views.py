@@ -3,8 +3,9 @@
   full  prompt = step t as the paper's executor reads it, completion = step t+1
         (basic machines: state + "\\n" + command + "\\n"; composites: the input/output blocks)
   tape  prompt = the state line of step t, completion = its command line
-  head  prompt = the finite-control line of step t (state, symbol under each head, registers),
-        completion = its command line
+  head  prompt = the finite-control line of step t (state, symbol under each head, the values
+        the rules read: caef_dsl/finite.py), completion = its command line, which names a moved
+        number instead of spelling it
 
 In `tape` and `head` modes a composite's calls are separate problems of the called machines
 (their own traces); the runtime applies every command with the interpreter's action code.
@@ -44,10 +45,9 @@ def executor_examples(trace: Trace, mode: str, *, callees: bool = False) -> Iter
             for t in range(len(texts) - 1):
                 yield Example(name, t, texts[t], texts[t + 1])
     else:
-        r = renderer(trace.machine)
-        view = r.state_line if mode == "tape" else r.head_line
+        prompt, completion = renderer(trace.machine).executor_view(mode)
         for t, step in enumerate(trace.steps[:-1]):
-            yield Example(name, t, view(step.config), r.command_line(step.command))
+            yield Example(name, t, prompt(step.config), completion(step.command))
     if callees:
         for frame in frames(trace):
             if frame is not trace:

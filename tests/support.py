@@ -41,12 +41,14 @@ def executor_records(case: dict, mode: str) -> list[dict]:
 
 
 def assert_round_trips(trace):
-    """Every state line and command of every frame reads back to what it shows."""
+    """Every state line and command of every frame reads back to what it shows, and a command
+    read back from either view does what the interpreter's command did."""
+    from caef_dsl.interpreter import apply
     from caef_dsl.render import renderer
     from caef_dsl.views import frames
     for frame in frames(trace):
         r = renderer(frame.machine)
-        for step in frame.steps:
+        for step, after in zip(frame.steps, frame.steps[1:] + [None]):
             line = r.state_line(step.config)
             back = r.parse_state_line(line)
             assert r.state_line(back) == line
@@ -54,4 +56,17 @@ def assert_round_trips(trace):
             assert back.heads == step.config.heads or not frame.machine.head_names
             text = r.command_line(step.command)
             command = r.parse_command(step.config.state, text)
-            assert command == step.command and r.command_line(command) == text
+            # the full and tape views spell a moved value; the head view names it
+            assert command == spelled(step.command) and r.command_line(command) == text
+            head_text = r.head_command_line(step.command)
+            head_command = r.parse_command(step.config.state, head_text)
+            assert r.head_command_line(head_command) == head_text
+            if after is not None:
+                called = (lambda machine, args: (step.call.result, None)) if step.call else None
+                for read_back in (command, head_command):
+                    assert apply(step.config, read_back, called)[0] == after.config
+
+
+def spelled(command):
+    """A command as its text spells it: a moved value without the name it was moved from."""
+    return command and tuple(a[:3] for a in command)

@@ -212,7 +212,7 @@ def test_manifest_describes_the_folder(tmp_path):
         assert entry["records"] == files[name].count(b"\n")
         assert entry["split"] in ("train", "test") and entry["kind"] in ("executor", "aligner")
     found = all_records(out)
-    assert set(manifest["alphabet"]) == {t for r in found for t in TOKEN.findall(r["prompt"] + r["completion"])}
+    assert set(manifest["alphabet"]) == {t for r in found for text in (r["prompt"], r["completion"]) for t in TOKEN.findall(text)}
     assert manifest["machines"] == ["ADD", "LEFT_MASK"]
     assert manifest["mode"] == "head" and manifest["stage"] == "prompt" and manifest["version"]
     source = (REPO / "machines" / "add.tm").read_bytes()

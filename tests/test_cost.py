@@ -42,7 +42,8 @@ def test_problem_cost_matches_the_trace(machines):
     # The head view reads less than the tape view, which reads less than the full step.
     tokens = got["tokens"]
     assert tokens["head"]["read"] < tokens["tape"]["read"] < tokens["full"]["read"]
-    assert tokens["tape"]["written"] == tokens["head"]["written"] < tokens["full"]["written"]
+    # The head view writes what the tape view writes, but names a moved number (`[A] a`).
+    assert tokens["head"]["written"] < tokens["tape"]["written"] < tokens["full"]["written"]
 
 
 def test_measure_means_over_seeded_samples(machines):

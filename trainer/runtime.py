@@ -313,7 +313,7 @@ class Problem:
         action code carries it out. Returns the halting configuration."""
         exe = config.machine
         r = renderer(exe)
-        view = r.state_line if self.runtime.mode == "tape" else r.head_line
+        view, _ = r.executor_view(self.runtime.mode)
         seen, step = set(), None
         while config.state != exe.halt:
             if config in seen:
@@ -469,10 +469,10 @@ def expected_frame(trace: Trace, mode: str) -> Frame:
             call = expected_frame(nxt.call, mode) if nxt.call is not None else None
             frame.steps.append(StepRecord(returning_block(now), following(nxt), call, config=now.config))
         return frame
-    view = r.state_line if mode == "tape" else r.head_line
+    prompt, completion = r.executor_view(mode)
     for s in steps[:-1]:
         call = expected_frame(s.call, mode) if s.call is not None else None
-        frame.steps.append(StepRecord(view(s.config), r.command_line(s.command), call, config=s.config))
+        frame.steps.append(StepRecord(prompt(s.config), completion(s.command), call, config=s.config))
     return frame
 
 
