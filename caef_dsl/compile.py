@@ -99,6 +99,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="prompt: a description of the machine before every prompt (default plain)")
     out.add_argument("--with-callees", action="store_true",
                      help="also the steps of every machine a composite calls, tagged with its name")
+    out.add_argument("--distinct", action="store_true",
+                     help="one record per distinct prompt and completion in each file (the first met): "
+                          "in the head view, the table of every decision the problems need")
     out.add_argument("--test-ratio", default="0.1", metavar="R",
                      help="share of each class's operand pairs in the test split (default 0.1)")
     out.add_argument("--split", default="both", choices=("train", "test", "both"),
@@ -128,6 +131,7 @@ class Settings:
     mode: str
     stage: str
     with_callees: bool
+    distinct: bool
     test_ratio: Fraction
     splits: tuple[str, ...]
     workers: int
@@ -186,7 +190,7 @@ def settings(args) -> Settings:
         b_cap=None if args.max_b is None else _integer(args.max_b, "--max-b", 0),
         quotient_cap=None if args.max_quotient is None else _integer(args.max_quotient, "--max-quotient", 0),
         failures=failures, oversample=_integer(args.oversample, "--oversample", 1),
-        mode=args.mode, stage=args.stage, with_callees=args.with_callees,
+        mode=args.mode, stage=args.stage, with_callees=args.with_callees, distinct=args.distinct,
         test_ratio=_fraction(args.test_ratio, "--test-ratio", below_one=True),
         splits=SPLITS if args.split == "both" else (args.split,),
         workers=_integer(args.workers, "--workers", 1), shard=shard,
@@ -201,7 +205,7 @@ def settings(args) -> Settings:
         "include_failures": None if failures is None else {
             "file": str(failures), "sha256": hashlib.sha256(failures.read_bytes()).hexdigest()},
         "oversample": values["oversample"], "mode": args.mode, "stage": args.stage,
-        "with_callees": args.with_callees, "test_ratio": args.test_ratio.strip(),
+        "with_callees": args.with_callees, "distinct": args.distinct, "test_ratio": args.test_ratio.strip(),
         "split": args.split, "shard": args.shard and "%d/%d" % shard,
     }
     return Settings(**values, recipe=recipe)
@@ -219,8 +223,9 @@ def command_line(recipe: dict) -> str:
             words += [flag, str(recipe[key])]
     if recipe["include_failures"]:
         words += ["--include-failures", recipe["include_failures"]["file"]]
-    if recipe["with_callees"]:
-        words.append("--with-callees")
+    for flag in ("with_callees", "distinct"):
+        if recipe.get(flag):
+            words.append("--" + flag.replace("_", "-"))
     if recipe["whole_small_classes"]:
         words.append("--whole-small-classes")
     return " ".join(words)
@@ -413,15 +418,40 @@ class Chunk:
     records: Counter                      # (machine, class, file name) → records
     machines: list[str]                   # machines of the records, in order of first record
     alphabet: set[str]
+    # --distinct: per file, each line's (record key, problem's machine, class), in line order
+    keys: dict[str, list[tuple[int, str, str]]] | None = None
+
+
+class Distinct:
+    """--distinct in the main process: keeps the first line of each record key in stream
+    order. Each worker already drops what it met before, so little comes this far; what is left
+    is the same for any number of workers (a worker's earlier chunk is earlier in the stream)."""
+
+    def __init__(self):
+        self.seen: set[int] = set()
+
+    def __call__(self, chunk: Chunk) -> Chunk:
+        text, records = {}, Counter()
+        for name, keys in chunk.keys.items():
+            kept = []
+            for line, (key, machine, group) in zip(chunk.text[name].split("\n"), keys):
+                if key not in self.seen:
+                    self.seen.add(key)
+                    kept.append(line + "\n")
+                    records[(machine, group, name)] += 1
+            if kept:
+                text[name] = "".join(kept)
+        return Chunk(chunk.problems, text, records, chunk.machines, chunk.alphabet)
 
 
 class RecordMaker:
     """Problems → JSON lines: runs each problem in the interpreter and renders the executor
     steps (views.executor_examples) and the aligner pairs (align)."""
 
-    def __init__(self, specs: list[str], mode: str, stage: str, with_callees: bool):
+    def __init__(self, specs: list[str], mode: str, stage: str, with_callees: bool, distinct: bool = False):
         self.machines = load_machines(*specs)
         self.mode, self.stage, self.with_callees = mode, stage, with_callees
+        self.seen: set[int] | None = set() if distinct else None
         stems = {name: stem for stem, name in self.machines.by_file.items()}
         self.operators = {name: OPERATORS.get(stem) for name, stem in stems.items()}
         self._intros: dict[tuple[str, str], str] = {}
@@ -459,10 +489,17 @@ class RecordMaker:
         records: Counter = Counter()
         machines: dict[str, None] = {}
         texts, intros = [], set()
+        keys: dict[str, list] | None = None if self.seen is None else {}
         for p in problems:
             fixed: dict[tuple, tuple[str, str]] = {}
             for kind, machine, a, b, step, prompt, completion in self.records(p):
                 name = FILES[kind, p.split]
+                if keys is not None:
+                    record = hash((name, machine, prompt, completion))
+                    if record in self.seen:
+                        continue
+                    self.seen.add(record)
+                    keys.setdefault(name, []).append((record, p.machine, p.group))
                 # The members around "step" are the same for every step of a trace: encoded
                 # once, by json.dumps itself (a third of the time went to dumps per record).
                 key = (kind, machine, a, b)
@@ -479,7 +516,7 @@ class RecordMaker:
                 intros.add(intro)
                 texts += (prompt[len(intro):], completion)  # each description tokenized once
         return Chunk(len(problems), {n: "".join(l) for n, l in lines.items()}, records,
-                     list(machines), alphabet_of(texts + sorted(intros)))
+                     list(machines), alphabet_of(texts + sorted(intros)), keys)
 
 
 # A record line is exactly json.dumps(record, ensure_ascii=False) with the keys in RECORD_KEYS order.
@@ -511,7 +548,7 @@ class Workers:
     where a Pool's shutdown can deadlock on its queues or respawn the workers it lost."""
 
     def __init__(self, count: int, specs: list[str], s: Settings):
-        self.count, self.args = count, (specs, s.mode, s.stage, s.with_callees)
+        self.count, self.args = count, (specs, s.mode, s.stage, s.with_callees, s.distinct)
         self.processes: list = []
 
     def __enter__(self):
@@ -787,8 +824,10 @@ def run(args) -> int:
     began = time.perf_counter()
     with Output(target, s.force) as output, Workers(s.workers, specs, s) as workers, _progress() as bar:
         task = bar.add_task("compile", total=wanted_count(plans, s, start, stop), rate="-", records=0)
-        written = 0
+        written, distinct = 0, Distinct() if s.distinct else None
         for chunk in workers.map(batches(wanted(problems(plans, s, start, stop)), CHUNK)):
+            if distinct is not None:
+                chunk = distinct(chunk)
             output.write(chunk)
             tally.chunk(chunk)
             written += sum(chunk.records.values())

@@ -56,6 +56,25 @@ def test_same_arguments_same_bytes_with_any_workers(tmp_path):
             "manifest.json", "README.md"} <= set(one)
 
 
+def test_distinct_keeps_the_first_of_each_record_with_any_workers(tmp_path):
+    """--distinct: the head view's table of decisions. Each (prompt, completion) once per file,
+    the first met in stream order, for 1 or 2 workers; nothing of the full compile is lost."""
+    args = ["mul", "sub", "--digits", "1-3", "--per-class", "20", "--whole-small-classes", "--mode", "head",
+            "--with-callees"]
+    full = tmp_path / "full"
+    compile_(full, *args)
+    one = compile_(tmp_path / "one", *args, "--distinct")
+    assert one == compile_(tmp_path / "two", *args, "--distinct", "--workers", "2")
+    for name in ("train.jsonl", "test.jsonl", "aligner_train.jsonl"):
+        pairs = lambda folder: [(r["prompt"], r["completion"]) for r in records(folder, name)]
+        kept = pairs(tmp_path / "one")
+        assert len(kept) == len(set(kept)) and kept == list(dict.fromkeys(pairs(full)))
+    manifest = json.loads(one["manifest.json"])
+    assert manifest["arguments"]["distinct"] and "--distinct" in manifest["command"]
+    counted = sum(n for groups in manifest["classes"].values() for g in groups.values() for n in g["records"].values())
+    assert counted == sum(f["records"] for f in manifest["files"].values())
+
+
 def test_shards_concatenated_are_the_whole(tmp_path):
     args = ["add", "left_mask", "--digits", "1-3", "--per-class", "10", "--include-failures", str(_failures(tmp_path, [("add", 7, 5)]))]
     whole = compile_(tmp_path / "whole", *args)

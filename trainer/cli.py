@@ -22,8 +22,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--data", type=Path, nargs="+", action="extend", required=True, metavar="DIR",
                       help="compiled dataset folder(s); several train one shared model")
     data.add_argument("--stage", choices=["prompt", "plain"], help="train only on records of this stage")
-    data.add_argument("--kind", choices=["executor", "aligner"], default="executor",
-                      help="which records to learn: executor steps (default) or aligner pairs")
+    data.add_argument("--kind", choices=["executor", "aligner", "both"], default="executor",
+                      help="which records to learn: executor steps (default), aligner pairs, or both in one "
+                           "model (head view only)")
     data.add_argument("--out", type=Path, required=True, metavar="DIR",
                       help="run folder: checkpoints, then the model or adapter, tokenizer, metrics.json, caef_run.json")
 
@@ -51,7 +52,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     budget.add_argument("--max-steps", type=int, help="optimizer steps")
     budget.add_argument("--epochs", type=float, default=3.0, help="passes over the data (default 3)")
     budget.add_argument("--time-budget", type=float, metavar="MINUTES",
-                        help="stop after this wall time (the cosine still spans the step budget)")
+                        help="stop after this wall time, a safety limit (the cosine still spans the step budget)")
+    budget.add_argument("--stop-at-accuracy", type=float, metavar="F",
+                        help="stop once greedy decoding reproduces this share (1.0: all) of the held-out "
+                             "executor records exactly at two checks in a row — the test split, or train "
+                             "where there is none; checked every --eval-every steps")
+    budget.add_argument("--eval-every", type=int, default=100, metavar="STEPS",
+                        help="interval of the --stop-at-accuracy check (default 100)")
 
     optim = parser.add_argument_group("optimization")
     optim.add_argument("--batch-size", type=int, default=64, help="examples per device per step")

@@ -54,11 +54,21 @@ def read_manifest(folder: Path) -> dict:
 def load_records(
     folders: list[Path], split: str = "train", stage: str | None = None, kind: str = "executor"
 ) -> tuple[list[dict], DatasetInfo]:
-    """Every `split` record of the `kind` files (executor or aligner) of `folders`, optionally of one `stage`.
+    """Every `split` record of the `kind` files (executor, aligner or both) of `folders`,
+    optionally of one `stage`.
 
-    The two kinds are separate models: an aligner prompt can be a halting state line, which the
-    executor reads too and answers differently.
+    In the full and tape views the two kinds are separate models: an aligner prompt can be a
+    halting state line, which the executor reads too and answers differently. The head view's
+    executor reads finite-control lines, never state lines, so one model can learn both.
     """
+    if kind == "both":
+        executor, info = load_records(folders, split, stage, "executor")
+        if info.mode != "head":
+            raise TrainerError(f"--kind both needs head-view data (its executor reads no state line); "
+                               f"these are {info.mode}")
+        aligner, _ = load_records(folders, split, stage, "aligner")
+        info.kind = "both"
+        return executor + aligner, info
     records: list[dict] = []
     modes, machines, alphabet, stages = set(), [], set(), set()
     for folder in map(Path, folders):

@@ -9,6 +9,9 @@ Per class (len a, len b), or per length with `--lengths 1-10,20,50,100` (equal-l
   first divergence     of the first failing problem: state, symbols read, expected vs
                        produced, the fields that differ
   tokens, seconds      read and written per problem, wall time per problem (batched)
+  steps, asked         executor steps per problem (every frame), and the distinct prompts
+                       this class sent to the model (the memo answers the others; --no-memo
+                       asks at every step)
 
 A rich table, and with `--out DIR`: report.json, a heat map of end-to-end accuracy over
 (len a, len b) and, for equal-length classes, accuracy by length.
@@ -68,6 +71,7 @@ def evaluate_class(runtime, machines, name: str, pairs: list) -> dict:
     traces = [run_machine(machines.executables, t.machine, list(t.operands)) for t in tasks]
     # A run that goes on twice as long as the interpreter's has failed already.
     budgets = [min(runtime.max_steps, 2 * t.total_steps() + 16) for t in traces]
+    asked_before = runtime.asked()
     start = time.perf_counter()
     solutions = runtime.solve(tasks, budgets)
     seconds = time.perf_counter() - start
@@ -90,6 +94,8 @@ def evaluate_class(runtime, machines, name: str, pairs: list) -> dict:
         "tokens_read": sum(s.read for s in solutions) / n,
         "tokens_written": sum(s.written for s in solutions) / n,
         "seconds_per_problem": seconds / n,
+        "steps_executed": sum(s.frame.total_steps() for s in solutions) / n,
+        "model_calls": runtime.asked() - asked_before,
         "failures": failures[:SHOWN_FAILURES],
     }
 
@@ -106,7 +112,9 @@ def summary(rows: list[dict]) -> dict:
             "step_accuracy": sum(r["step_accuracy"] * r["steps"] * r["n"] for r in rows) / max(steps, 1),
             "format_errors": sum(r["format_errors"] for r in rows),
             "tokens_read_per_problem": mean("tokens_read"), "tokens_written_per_problem": mean("tokens_written"),
-            "seconds_per_problem": mean("seconds_per_problem")}
+            "seconds_per_problem": mean("seconds_per_problem"),
+            "steps_executed_per_problem": mean("steps_executed"),
+            "model_calls": sum(r["model_calls"] for r in rows)}
 
 
 def _short(failure: dict | None) -> str:
@@ -124,12 +132,14 @@ def print_report(report: dict) -> None:
                         f"end to end {report['end_to_end_accuracy']:.1%}, step {report['step_accuracy']:.1%}",
                   title_justify="left")
     # step: teacher-forced step accuracy; e2e: end to end; read, written: tokens per problem
-    for column in ("a×b", "n", "step", "e2e", "errors", "read", "written", "s/prob", "first divergence"):
+    for column in ("a×b", "n", "step", "e2e", "errors", "steps", "asked", "read", "written", "s/prob",
+                   "first divergence"):
         table.add_column(column, justify="left" if column in ("a×b", "first divergence") else "right")
     for r in report["by_class"]:
         label = str(r["len_a"]) if r["len_b"] is None else f"{r['len_a']}×{r['len_b']}"
         table.add_row(label, str(r["n"]), f"{r['step_accuracy']:.1%}", f"{r['end_to_end_accuracy']:.1%}",
-                      str(r["format_errors"]), f"{r['tokens_read']:,.0f}", f"{r['tokens_written']:,.0f}",
+                      str(r["format_errors"]), f"{r['steps_executed']:,.0f}", f"{r['model_calls']:,}",
+                      f"{r['tokens_read']:,.0f}", f"{r['tokens_written']:,.0f}",
                       f"{r['seconds_per_problem']:.3f}", Text(_short((r["failures"] or [None])[0])))
     console().print(table)
 
@@ -226,7 +236,7 @@ def run(args) -> int:
     if not rows:
         raise CaefError(f"{name} takes no operands of these lengths")
     report = {"machine": name, "mode": runtime.mode, "models": [str(m) for m in args.model],
-              "aligner": aligner, "seed": args.seed,
+              "aligner": aligner, "seed": args.seed, "memo": bool(runtime.memo.size),
               **summary(rows), "by_class": rows}
     print_report(report)
     if args.out:

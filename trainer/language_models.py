@@ -24,6 +24,7 @@ from caef_dsl.describe import describe
 from caef_dsl.errors import CaefError
 from caef_dsl.library import MachineSet
 from trainer import model as run_files
+from trainer.decoding import GreedyDecoder
 from trainer.errors import TrainerError
 from trainer.runtime import Generation
 
@@ -52,14 +53,17 @@ class Route:
     tokenizer: object
     adapter: str | None
     stage: str
+    decoder: GreedyDecoder | None = None  # the lean loop, for the small whole models it supports
 
 
 def _caef_run(folder: Path, machines: MachineSet, base: str | None) -> Source:
     run = run_files.read_run(folder)
-    aligner = run.get("task", "executor") == "aligner"
-    jobs = [(machines.resolve(n), aligner) for n in run["machines"]]
+    task = run.get("task", "executor")
+    jobs = [(machines.resolve(n), task == "aligner") for n in run["machines"]]
+    if task == "both":  # one head-view model executes its machines and aligns some of them
+        jobs += [(machines.resolve(n), True) for n in run["aligners"]]
     lora = run["weights"] == "lora"
-    return Source(folder, jobs, None if aligner else run["mode"], run.get("stage") or "plain", folder,
+    return Source(folder, jobs, None if task == "aligner" else run["mode"], run.get("stage") or "plain", folder,
                   Path(base or run["base_model"]).resolve() if lora else None)
 
 
@@ -133,13 +137,16 @@ class LanguageModels:
         # A completion is at most about twice its prompt (a composite's block with a callee's
         # first step): room for that, and an untrained model stops there.
         limit = self.max_new_tokens or 2 * (width - intro_tokens) + 32
-        config = GenerationConfig(max_new_tokens=limit, do_sample=False, eos_token_id=tokenizer.eos_token_id,
-                                  pad_token_id=tokenizer.pad_token_id)
-        with torch.inference_mode():
-            output = route.model.generate(**batch, generation_config=config)
         eos = tokenizer.eos_token_id
+        if route.decoder is not None:
+            rows = route.decoder.generate(batch["input_ids"], batch["attention_mask"], limit, eos)
+        else:
+            config = GenerationConfig(max_new_tokens=limit, do_sample=False, eos_token_id=eos,
+                                      pad_token_id=tokenizer.pad_token_id)
+            with torch.inference_mode():
+                rows = route.model.generate(**batch, generation_config=config)[:, width:].tolist()
         replies = []
-        for row, read in zip(output[:, width:].tolist(), batch["attention_mask"].sum(dim=1).tolist()):
+        for row, read in zip(rows, batch["attention_mask"].sum(dim=1).tolist()):
             finished = eos in row
             ids = row[:row.index(eos)] if finished else row
             text = tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
@@ -175,7 +182,8 @@ def _load_sources(sources: list[Source], device: torch.device) -> dict[tuple[str
         for job in s.jobs:
             if job in routes:
                 raise ModelError(f"two models {'align' if job[1] else 'execute'} {job[0]}: give only one")
-            routes[job] = Route(model, tokenizer, adapter, s.stage)
+            decoder = GreedyDecoder(model) if adapter is None and GreedyDecoder.supports(model) else None
+            routes[job] = Route(model, tokenizer, adapter, s.stage, decoder)
     return routes
 
 

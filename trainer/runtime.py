@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Generator, Iterable, NamedTuple, Protocol
 
@@ -71,6 +71,49 @@ class Request(NamedTuple):
     machine: str
     prompt: str
     aligner: bool = False
+
+
+class Memo:
+    """An exact memo of model decisions, shared by every problem of a run. With greedy
+    decoding a model's completion is a function of its prompt, so each distinct prompt of a
+    machine (and its model or adapter: routes are per machine and aligner) is asked once; in
+    the head view a 42,000-step LONG_MUL asks only the few hundred distinct questions its views
+    hold. `asked` counts the prompts sent to the model, `answered` every prompt answered.
+    Bounded (least recently used out first): full and tape prompts rarely come back.
+    Disabled (`size` 0), it sends every prompt to the model and only counts."""
+
+    SIZE = 200_000
+
+    def __init__(self, executor: Executor, size: int = SIZE):
+        self.inner, self.size = executor, size
+        self.mode = executor.mode
+        self.answers: OrderedDict[tuple[str, bool, str], Generation] = OrderedDict()
+        self.asked = self.answered = 0
+
+    def covers(self, machine: str) -> bool:
+        return self.inner.covers(machine)
+
+    def has_aligner(self, machine: str) -> bool:
+        return self.inner.has_aligner(machine)
+
+    def generate(self, machine: str, prompts: list[str], aligner: bool = False) -> list[Generation]:
+        self.answered += len(prompts)
+        if not self.size:
+            self.asked += len(prompts)
+            return self.inner.generate(machine, prompts, aligner)
+        answers = self.answers
+        keys = [(machine, aligner, p) for p in prompts]
+        for key in keys:
+            if key in answers:
+                answers.move_to_end(key)  # recently used: the last to be forgotten
+        missing = list(dict.fromkeys(k for k in keys if k not in answers))
+        new = dict(zip(missing, self.inner.generate(machine, [k[2] for k in missing], aligner) if missing else []))
+        replies = [new[k] if k in new else answers[k] for k in keys]
+        answers.update(new)
+        self.asked += len(new)
+        while len(answers) > self.size:
+            answers.popitem(last=False)
+        return replies
 
 
 # ---- what a run leaves ---------------------------------------------------------------------
@@ -404,12 +447,17 @@ class Runtime:
     after the rule aligner's first step)."""
 
     def __init__(self, executor: Executor, machines: MachineSet, *, rule_aligner: bool = False,
-                 max_steps: int = DEFAULT_MAX_STEPS, batch_size: int = DEFAULT_BATCH_SIZE):
+                 max_steps: int = DEFAULT_MAX_STEPS, batch_size: int = DEFAULT_BATCH_SIZE, memo: bool = True):
         if executor.mode not in MODES:
             raise CaefError(f"unknown mode {executor.mode!r} (known: {', '.join(MODES)})")
-        self.executor, self.machines = executor, machines
+        self.memo = Memo(executor, size=Memo.SIZE if memo else 0)
+        self.executor, self.machines = self.memo, machines
         self.mode = executor.mode
         self.rule_aligner, self.max_steps, self.batch_size = rule_aligner, max_steps, batch_size
+
+    def asked(self) -> int:
+        """Prompts sent to the model so far (with the memo on: distinct ones)."""
+        return self.memo.asked
 
     def trained_aligner(self, task: Task) -> bool:
         """Whether a trained aligner (rather than the rule aligner) handles `task`."""
@@ -614,6 +662,9 @@ def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-new-tokens", type=int, metavar="N",
                    help="token limit of one completion (default twice the prompt, plus 32)")
     g.add_argument("--device", help="cpu, cuda, … (default: cuda when available)")
+    g.add_argument("--no-memo", dest="memo", action="store_false",
+                   help="ask the model at every step (default: each distinct prompt once per run: greedy "
+                        "decoding makes the answer a function of the prompt)")
 
 
 def open_runtime(args, machines: MachineSet) -> Runtime:
@@ -622,7 +673,7 @@ def open_runtime(args, machines: MachineSet) -> Runtime:
     executor = open_models(args.model, machines, base=args.base, device=args.device,
                            max_new_tokens=args.max_new_tokens)
     return Runtime(executor, machines, rule_aligner=args.rule_aligner, max_steps=args.max_steps,
-                   batch_size=args.batch_size)
+                   batch_size=args.batch_size, memo=args.memo)
 
 
 def print_divergence(console, d: Divergence) -> None:

@@ -46,6 +46,48 @@ class TimeBudget(TrainerCallback):
             control.should_save = True
 
 
+class ExactMatch(TrainerCallback):
+    """Stops training once greedy decoding reproduces `target` of `examples` exactly at
+    `patience` checks in a row (one good check at a high learning rate can be luck), checked
+    every `every` steps. Teacher-forced and batched: an example is exact when the argmax at
+    each completion position and at the EOS is the label, which is when greedy decoding writes
+    the completion and stops. In the head view the records are a finite table of decisions, so
+    1.0 means every decision the problems need is right (docs/results.md)."""
+
+    def __init__(self, examples: list[dict], pad_token_id: int, target: float, every: int, patience: int = 2,
+                 batch_size: int = 256):
+        self.examples, self.target, self.every, self.batch_size = examples, target, every, batch_size
+        self.patience, self.streak = patience, 0
+        self.collate = datasets.PadCollator(pad_token_id)
+        self.curve: list[list] = []
+        self.reached = False
+
+    def accuracy(self, model) -> float:
+        was_training = model.training
+        model.eval()
+        right = 0
+        with torch.inference_mode():
+            for start in range(0, len(self.examples), self.batch_size):
+                batch = {k: v.to(model.device) for k, v in self.collate(self.examples[start:start + self.batch_size]).items()}
+                logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+                labels = batch["labels"][:, 1:]
+                hits = (logits[:, :-1].argmax(-1) == labels) | (labels == datasets.IGNORE_INDEX)
+                right += int(hits.all(dim=1).sum())
+        model.train(was_training)
+        return right / len(self.examples)
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if state.global_step % self.every:
+            return
+        accuracy = self.accuracy(model)
+        self.curve.append([state.global_step, round(accuracy, 6)])
+        self.streak = self.streak + 1 if accuracy >= self.target else 0
+        if self.streak >= self.patience:
+            self.reached = True
+            control.should_training_stop = True
+            control.should_save = True
+
+
 class Throughput(TrainerCallback):
     """Wall time and non-padding tokens per second of this session (a resumed run counts its own part)."""
 
@@ -142,6 +184,18 @@ def build_model(args, symbols: set[str], checkpoint: Path | None):
     return model, tokenizer, {"weights": "lora", "base_model": str(base.resolve()), "tokenizer": tokenizer_kind}
 
 
+def _held_out(args, tokenizer) -> list[dict]:
+    """The examples --stop-at-accuracy checks: the test split's executor records, or the
+    training ones where the data has no test split."""
+    if not 0 < args.stop_at_accuracy <= 1:
+        raise TrainerError(f"--stop-at-accuracy takes a share in (0, 1], not {args.stop_at_accuracy}")
+    try:
+        records, _ = datasets.load_records(args.data, split="test", stage=args.stage)
+    except TrainerError:
+        records, _ = datasets.load_records(args.data, stage=args.stage)
+    return datasets.TokenizedDataset(records, tokenizer).examples
+
+
 def _max_steps(args, examples: int) -> int:
     """--max-steps or --epochs, whichever ends first, as optimizer steps (the cosine spans them)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -197,6 +251,9 @@ def run(args) -> int:
         report_to="none",
     )
     budget = TimeBudget(args.time_budget) if args.time_budget else None
+    exact = None
+    if args.stop_at_accuracy is not None:
+        exact = ExactMatch(_held_out(args, tokenizer), tokenizer.pad_token_id, args.stop_at_accuracy, args.eval_every)
     throughput = Throughput()
     trainer = Trainer(
         model=model,
@@ -204,7 +261,7 @@ def run(args) -> int:
         train_dataset=train_set,
         data_collator=datasets.PadCollator(tokenizer.pad_token_id, args.random_positions, args.seed),
         processing_class=tokenizer,
-        callbacks=[throughput] + ([budget] if budget else []),
+        callbacks=[throughput] + [c for c in (budget, exact) if c is not None],
     )
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if not trainer.is_world_process_zero():
@@ -219,7 +276,9 @@ def run(args) -> int:
 
     total, trainable = models.parameter_counts(model)
     curve = [[entry["step"], entry["loss"]] for entry in trainer.state.log_history if "loss" in entry]
-    if budget and budget.fired:
+    if exact and exact.reached:
+        stopped_by = "accuracy"
+    elif budget and budget.fired:
         stopped_by = "time_budget"
     else:
         stopped_by = "max_steps" if args.max_steps and max_steps == args.max_steps else "epochs"
@@ -230,6 +289,7 @@ def run(args) -> int:
         "resumed_from": checkpoint.name if checkpoint else None,
         "final_loss": curve[-1][1] if curve else None,
         "loss_curve": curve,
+        "accuracy_curve": exact.curve if exact else None,
         "tokens_per_second": round(throughput.tokens_per_s, 1),
         "tokens_seen": throughput.tokens,
         "wall_time_s": round(throughput.wall_s, 2),
@@ -247,6 +307,7 @@ def run(args) -> int:
         "mode": info.mode,
         "stage": info.stage,
         "task": info.kind,
+        "aligners": sorted({r["machine"] for r in records if r.get("kind") == "aligner"}) if info.kind == "both" else None,
         "machines": info.machines,
         "datasets": info.folders,
         "vocab_size": len(tokenizer),

@@ -79,9 +79,13 @@ def test_a_trained_aligner_is_asked_when_present(machines, mode):
 def test_problems_of_one_machine_share_a_batch_and_leave_it_when_done(machines):
     tasks = [make_task(machines, "add", a, b) for a, b in [(1, 2), (12, 34), (123456, 1)]]
     oracle = OracleExecutor(machines, tasks, "head")
-    solve(machines, tasks, "head", oracle)
+    solve(machines, tasks, "head", oracle, memo=False)
     sizes = [n for _, n in oracle.calls]
     assert sizes == [3, 3, 3, 2, 1, 1, 1, 1]  # 3, 4 and 8 steps
+    # With the memo, a round asks only what no earlier step asked: `ADD q0` once, not three times.
+    oracle = OracleExecutor(machines, tasks, "head")
+    solve(machines, tasks, "head", oracle)
+    assert [n for _, n in oracle.calls][:3] == [1, 3, 3]
 
 
 class Scripted:
