@@ -31,6 +31,8 @@ PLUGINS = [
      "compile machines into training datasets (JSON Lines)"),
     ("train", "trainer.cli", "add_train_arguments", "run_train",
      "train a model (tiny from scratch, or a local checkpoint + LoRA)"),
+    ("library", "trainer.library", "add_arguments", "run",
+     "train one model that executes every machine (head view, operands of 1-10 digits)"),
     ("solve", "trainer.solve", "add_arguments", "run", "compute an expression with trained models only"),
     ("eval", "trainer.evaluate", "add_arguments", "run",
      "evaluate models against the interpreter, by operand length"),

@@ -99,6 +99,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="prompt: a description of the machine before every prompt (default plain)")
     out.add_argument("--with-callees", action="store_true",
                      help="also the steps of every machine a composite calls, tagged with its name")
+    out.add_argument("--kind", default="both", choices=("executor", "aligner", "both"),
+                     help="which records: executor steps, aligner pairs, or both (default both)")
     out.add_argument("--distinct", action="store_true",
                      help="one record per distinct prompt and completion in each file (the first met): "
                           "in the head view, the table of every decision the problems need")
@@ -131,6 +133,7 @@ class Settings:
     mode: str
     stage: str
     with_callees: bool
+    kinds: tuple[str, ...]
     distinct: bool
     test_ratio: Fraction
     splits: tuple[str, ...]
@@ -190,7 +193,8 @@ def settings(args) -> Settings:
         b_cap=None if args.max_b is None else _integer(args.max_b, "--max-b", 0),
         quotient_cap=None if args.max_quotient is None else _integer(args.max_quotient, "--max-quotient", 0),
         failures=failures, oversample=_integer(args.oversample, "--oversample", 1),
-        mode=args.mode, stage=args.stage, with_callees=args.with_callees, distinct=args.distinct,
+        mode=args.mode, stage=args.stage, with_callees=args.with_callees,
+        kinds=("executor", "aligner") if args.kind == "both" else (args.kind,), distinct=args.distinct,
         test_ratio=_fraction(args.test_ratio, "--test-ratio", below_one=True),
         splits=SPLITS if args.split == "both" else (args.split,),
         workers=_integer(args.workers, "--workers", 1), shard=shard,
@@ -205,7 +209,7 @@ def settings(args) -> Settings:
         "include_failures": None if failures is None else {
             "file": str(failures), "sha256": hashlib.sha256(failures.read_bytes()).hexdigest()},
         "oversample": values["oversample"], "mode": args.mode, "stage": args.stage,
-        "with_callees": args.with_callees, "distinct": args.distinct, "test_ratio": args.test_ratio.strip(),
+        "with_callees": args.with_callees, "kind": args.kind, "distinct": args.distinct, "test_ratio": args.test_ratio.strip(),
         "split": args.split, "shard": args.shard and "%d/%d" % shard,
     }
     return Settings(**values, recipe=recipe)
@@ -216,10 +220,11 @@ def command_line(recipe: dict) -> str:
     flags = {"digits_a": "--digits-a", "digits_b": "--digits-b", "per_class": "--per-class",
              "seed": "--seed", "edge_share": "--edge-share", "max_b": "--max-b",
              "max_quotient": "--max-quotient", "oversample": "--oversample", "mode": "--mode",
-             "stage": "--stage", "test_ratio": "--test-ratio", "split": "--split", "shard": "--shard"}
+             "stage": "--stage", "test_ratio": "--test-ratio", "split": "--split", "shard": "--shard",
+             "kind": "--kind"}
     words = ["caef", "compile", *recipe["machines"]]
     for key, flag in flags.items():
-        if recipe[key] is not None:
+        if recipe.get(key) is not None:
             words += [flag, str(recipe[key])]
     if recipe["include_failures"]:
         words += ["--include-failures", recipe["include_failures"]["file"]]
@@ -448,9 +453,10 @@ class RecordMaker:
     """Problems → JSON lines: runs each problem in the interpreter and renders the executor
     steps (views.executor_examples) and the aligner pairs (align)."""
 
-    def __init__(self, specs: list[str], mode: str, stage: str, with_callees: bool, distinct: bool = False):
+    def __init__(self, specs: list[str], mode: str, stage: str, with_callees: bool,
+                 kinds: tuple[str, ...] = ("executor", "aligner"), distinct: bool = False):
         self.machines = load_machines(*specs)
-        self.mode, self.stage, self.with_callees = mode, stage, with_callees
+        self.mode, self.stage, self.with_callees, self.kinds = mode, stage, with_callees, kinds
         self.seen: set[int] | None = set() if distinct else None
         stems = {name: stem for stem, name in self.machines.by_file.items()}
         self.operators = {name: OPERATORS.get(stem) for name, stem in stems.items()}
@@ -469,14 +475,15 @@ class RecordMaker:
         """(kind, machine, a, b, step, prompt, completion) of every record of one problem."""
         operands = [p.a] if p.b is None else [p.a, p.b]
         trace = run_machine(self.machines.executables, p.machine, operands)
-        for t in frames(trace) if self.with_callees else [trace]:
+        executed = frames(trace) if self.with_callees else [trace]
+        for t in executed if "executor" in self.kinds else ():
             a, *b = (tape.decimal for tape in t.steps[0].config.operands)
             intro = self.intro(t.machine.name, self.mode)
             for example in executor_examples(t, self.mode):
                 yield ("executor", example.machine, a, b[0] if b else None, example.step,
                        intro + example.prompt, example.completion)
         op = self.operators.get(p.machine)
-        if op is not None and p.b is not None:
+        if op is not None and p.b is not None and "aligner" in self.kinds:
             exe, expression = trace.machine, Expression(p.a, op, p.b)
             intro = self.intro(p.machine, "aligner")
             yield "aligner", p.machine, p.a, p.b, 0, intro + expression.text, first_step(exe, operands)
@@ -548,7 +555,7 @@ class Workers:
     where a Pool's shutdown can deadlock on its queues or respawn the workers it lost."""
 
     def __init__(self, count: int, specs: list[str], s: Settings):
-        self.count, self.args = count, (specs, s.mode, s.stage, s.with_callees, s.distinct)
+        self.count, self.args = count, (specs, s.mode, s.stage, s.with_callees, s.kinds, s.distinct)
         self.processes: list = []
 
     def __enter__(self):

@@ -1,18 +1,27 @@
 """Greedy decoding for the small models this project trains from scratch, without
-`generate`'s overhead.
+`generate`'s overhead, and with drafts checked in one pass.
 
 A `tiny` model costs ~2 MFLOP a token (~30 µs on one core), but one step of Hugging Face's
 `generate` costs ~5 ms on this CPU: masks, caches and wrappers rebuilt at every token
 (docs/results.md, "Runtime"). `GreedyDecoder` runs the model's own weights — embedding,
 rotary tables, final norm and head as its modules; each layer as a few fused operations (q, k
 and v in one matrix product, gate and up in another, RoPE on q and k at once) — with the same
-scaled-dot-product attention, in one loop over a static KV cache.
-`tests/runtime/test_decoding.py` holds its tokens equal to `generate`'s. The fused weights are
-copies made once: a model changed after the decoder was made needs a new decoder.
+scaled-dot-product attention, over a static KV cache.
+
+Drafts. A caller may guess each row's completion (the runtime guesses the last completion
+the model wrote for the same machine and state). A round feeds the last token written and the
+rest of the guess together; the model's argmax after each fed token says how much of the guess
+it would have written itself: that part is kept, the model's own token replaces the first wrong
+one, and the guess goes on after it (most wrong tokens are one digit for another; a guess that
+gets nothing right in a round is dropped). A command
+two digits off its guess costs three passes instead of thirty. Only the model's argmaxes are
+ever written, so the output is greedy decoding's, draft or not (speculative decoding with a
+greedy check); `tests/runtime/test_decoding.py` holds it token for token against `generate`.
 
 Llama and SmolLM3 (Llama with per-layer RoPE) models with as many key/value heads as heads,
 whole (no LoRA adapter); `GreedyDecoder.supports` says whether a model is one. Others use
-`generate`.
+`generate`. The fused weights are copies made once: a model changed after the decoder was made
+needs a new decoder.
 """
 from __future__ import annotations
 
@@ -54,67 +63,97 @@ class GreedyDecoder:
 
     @torch.inference_mode()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, max_new_tokens: int,
-                 eos_token_id: int) -> list[list[int]]:
+                 eos_token_id: int, drafts: list[list[int]] | None = None) -> list[list[int]]:
         """Greedy continuations of a left-padded batch: per row, the tokens up to and including
-        the first EOS, or `max_new_tokens` tokens without one."""
+        the first EOS, or `max_new_tokens` tokens without one. `drafts`: a guess per row."""
         batch, width = input_ids.shape
         device = input_ids.device
-        length = width + max_new_tokens
+        pending = [list(d[:max_new_tokens]) for d in drafts] if drafts else [[] for _ in range(batch)]
+        longest = max(map(len, pending))
         dtype = self.model.model.embed_tokens.weight.dtype
-        # keys and values of each layer, side by side: one write per layer and step
-        cache = [torch.zeros(2, batch, self.heads, length, self.head_dim, dtype=dtype, device=device)
-                 for _ in self.layers]
-        # Positions as `generate` numbers them: from 0 at each row's first real token.
-        positions = (attention_mask.long().cumsum(-1) - 1).masked_fill(attention_mask == 0, 1)
-        keys = torch.zeros(batch, length, dtype=torch.bool, device=device)  # which cache slots hold real tokens
-        keys[:, :width] = attention_mask.bool()
-        causal = torch.ones(width, width, dtype=torch.bool, device=device).tril()
-        mask = (causal[None] & keys[:, None, :width])[:, None]
-        token = self._step(input_ids, positions, cache, 0, mask)
-        out = torch.empty(batch, max_new_tokens, dtype=torch.long, device=device)
-        done = torch.zeros(batch, dtype=torch.bool, device=device)
-        position = positions[:, -1:]
-        for t in range(max_new_tokens):
-            out[:, t] = token
-            done |= token == eos_token_id
-            if bool(done.all()) or t + 1 == max_new_tokens:
+        # keys and values of each layer side by side; a row's real tokens are contiguous from
+        # its first prompt token (`start`) up to `end`, and a round writes from `end` on
+        cache = [torch.zeros(2, batch, self.heads, width + max_new_tokens + 2 * longest + 2, self.head_dim,
+                             dtype=dtype, device=device) for _ in self.layers]
+        start = (attention_mask.shape[1] - attention_mask.long().sum(-1)).tolist()
+        # Round 0: each prompt and its guess. Later rounds: the last token written, and the rest
+        # of the guess. `written` holds each row's output; `last` its token not yet in the cache.
+        feed = [row.tolist()[s:] + p for row, s, p in zip(input_ids, start, pending)]
+        slots = start
+        written: list[list[int]] = [[] for _ in range(batch)]
+        done = [False] * batch
+        while True:
+            predicted = self._round(feed, slots, start, cache)
+            next_feed, next_slots = [], []
+            for i in range(batch):
+                guess = pending[i]
+                own = predicted[i][len(feed[i]) - len(guess) - 1:]  # after the last token and each guessed one
+                kept = 0
+                while kept < len(guess) and guess[kept] == own[kept] and guess[kept] != eos_token_id:
+                    kept += 1
+                if kept < len(guess) and guess[kept] == own[kept]:  # the guess's EOS, confirmed
+                    kept += 1
+                    new = guess[:kept]
+                else:
+                    new = guess[:kept] + [own[kept]]
+                if not done[i]:
+                    written[i] += new
+                    if eos_token_id in new or len(written[i]) >= max_new_tokens:
+                        done[i] = True
+                # Go on after the first wrong guess (most are one token for another), unless none
+                # of it was right: then the guess is out of step, and is dropped.
+                pending[i] = guess[kept + 1:] if kept or not guess else []
+                next_slots.append(slots[i] + len(feed[i]) - len(guess) + kept)
+                next_feed.append([new[-1]] + pending[i])
+            if all(done):
                 break
-            position = position + 1
-            keys[:, width + t] = True
-            token = self._step(token[:, None], position, cache, width + t, keys[:, None, None, :width + t + 1])
-        rows = []
-        for row in out[:, :t + 1].tolist():
-            rows.append(row[:row.index(eos_token_id) + 1] if eos_token_id in row else row)
-        return rows
+            feed, slots = next_feed, next_slots
+        return [row[:row.index(eos_token_id) + 1] if eos_token_id in row else row[:max_new_tokens]
+                for row in written]
+
+    def _round(self, feed: list[list[int]], slots: list[int], start: list[int], cache: list) -> list[list[int]]:
+        """Write each row's `feed` into the cache from slot `slots[i]` on (its real tokens
+        start at `start[i]`) and return the argmax after each fed token."""
+        batch, count = len(feed), max(map(len, feed))
+        device = cache[0].device
+        ids = torch.tensor([f + [0] * (count - len(f)) for f in feed], device=device)
+        first = torch.tensor(slots, device=device)[:, None]
+        where = first + torch.arange(count, device=device)  # [batch, count] cache slots
+        positions = where - torch.tensor(start, device=device)[:, None]
+        width = int(where.max()) + 1
+        keys = torch.arange(width, device=device)
+        # a fed token sees the row's real tokens up to itself
+        mask = ((keys >= torch.tensor(start, device=device)[:, None, None]) & (keys <= where[:, :, None]))[:, None]
+        top = self._forward(ids, positions, where, cache, width, mask)
+        return [row[:len(f)] for row, f in zip(top.tolist(), feed)]
 
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         """LlamaRMSNorm (fp32 weights: its casts are no-ops)."""
         return weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
 
-    def _step(self, ids: torch.Tensor, positions: torch.Tensor, cache: list, start: int,
-              mask: torch.Tensor) -> torch.Tensor:
-        """Run `ids` (written from cache slot `start` on) through the model; the argmax token
-        after the last one of each row."""
+    def _forward(self, ids: torch.Tensor, positions: torch.Tensor, where: torch.Tensor, cache: list,
+                 width: int, mask: torch.Tensor) -> torch.Tensor:
+        """Run `ids` through the model, their keys and values written at cache slots `where`;
+        the argmax token after each of them."""
         model = self.model.model
         batch, count = ids.shape
         hidden = model.embed_tokens(ids)
         cos, sin = model.rotary_emb(hidden, positions)
         cos, sin = cos[None, :, None], sin[None, :, None]  # over (q, k) and heads
         half = self.head_dim // 2
-        end = start + count
+        index = where[None, :, None, :, None].expand(2, batch, self.heads, count, self.head_dim)
         for (norm1, qkv_w, o_w, norm2, gate_up_w, down_w, rope), kv in zip(self.layers, cache):
             qkv = linear(self._norm(hidden, norm1), qkv_w).view(batch, count, 3, self.heads, self.head_dim)
             qkv = qkv.permute(2, 0, 3, 1, 4)  # (q k v, batch, heads, tokens, dim)
-            qk = qkv[:2]
+            q, kv_new = qkv[0], qkv[1:]
             if rope:  # apply_rotary_pos_emb on q and k at once
-                rotated = torch.cat((-qk[..., half:], qk[..., :half]), dim=-1)
-                qk = qk * cos + rotated * sin
-            kv[0, :, :, start:end] = qk[1]
-            kv[1, :, :, start:end] = qkv[2]
-            a = scaled_dot_product_attention(qk[0], kv[0, :, :, :end], kv[1, :, :, :end], attn_mask=mask,
+                qk = qkv[:2]
+                qk = qk * cos + torch.cat((-qk[..., half:], qk[..., :half]), dim=-1) * sin
+                q, kv_new = qk[0], torch.stack((qk[1], qkv[2]))
+            kv.scatter_(3, index, kv_new)
+            a = scaled_dot_product_attention(q, kv[0, :, :, :width], kv[1, :, :, :width], attn_mask=mask,
                                              scale=self.scaling)
             hidden = hidden + linear(a.transpose(1, 2).reshape(batch, count, -1), o_w)
             gate, up = linear(self._norm(hidden, norm2), gate_up_w).chunk(2, dim=-1)
             hidden = hidden + linear(silu(gate) * up, down_w)
-        logits = self.model.lm_head(model.norm(hidden[:, -1]))
-        return logits.argmax(-1)
+        return self.model.lm_head(model.norm(hidden)).argmax(-1)

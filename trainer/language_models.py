@@ -109,6 +109,9 @@ class LanguageModels:
         self.routes, self.mode, self.machines = routes, mode, machines
         self.device, self.max_new_tokens = device, max_new_tokens
         self._intros: dict[tuple, tuple[str, int]] = {}
+        # The lean decoder's guesses: the last completion (token ids) written for a prompt of
+        # the same machine and state — its first two words, `ADD q1` or `ADD, q1,`.
+        self._drafts: dict[tuple, list[int]] = {}
 
     def covers(self, machine: str) -> bool:
         return (machine, False) in self.routes
@@ -139,7 +142,10 @@ class LanguageModels:
         limit = self.max_new_tokens or 2 * (width - intro_tokens) + 32
         eos = tokenizer.eos_token_id
         if route.decoder is not None:
-            rows = route.decoder.generate(batch["input_ids"], batch["attention_mask"], limit, eos)
+            keys = [(machine, aligner, *p.split(" ", 2)[:2]) for p in prompts]
+            rows = route.decoder.generate(batch["input_ids"], batch["attention_mask"], limit, eos,
+                                          [self._drafts.get(k, []) for k in keys])
+            self._drafts.update(zip(keys, rows))
         else:
             config = GenerationConfig(max_new_tokens=limit, do_sample=False, eos_token_id=eos,
                                       pad_token_id=tokenizer.pad_token_id)

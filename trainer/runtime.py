@@ -38,7 +38,7 @@ from caef_dsl.library import MachineSet
 from caef_dsl.render import HALT_COMMAND, entering_block, renderer, returning_block
 from caef_dsl.views import MODES, executor_examples
 
-DEFAULT_MAX_STEPS = 10_000
+DEFAULT_MAX_STEPS = 1_000_000
 DEFAULT_BATCH_SIZE = 64
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -81,6 +82,9 @@ class ExactMatch(TrainerCallback):
             return
         accuracy = self.accuracy(model)
         self.curve.append([state.global_step, round(accuracy, 6)])
+        if state.is_world_process_zero:
+            print(f"\nstep {state.global_step}: {accuracy:.2%} of {len(self.examples):,} held-out records exact",
+                  file=sys.stderr, flush=True)
         self.streak = self.streak + 1 if accuracy >= self.target else 0
         if self.streak >= self.patience:
             self.reached = True

@@ -42,19 +42,31 @@ def rope_first_run(tmp_path_factory, head_add_data):
 
 
 @pytest.mark.parametrize("which", ["trained_run", "rope_first_run", "broken_run"])
-def test_the_lean_decoder_writes_what_generate_writes(which, request, machines):
+def test_the_lean_decoder_writes_what_generate_writes_whatever_it_guesses(which, request, machines):
     model, tokenizer = load_run(request.getfixturevalue(which))
     model.eval()
     tokenizer.padding_side = "left"
     decoder = GreedyDecoder(model)
     prompts = head_prompts(machines) + ["ADD q1", "45+67=", "ADD q9 HEAD1 _ HEAD2 ^ C 7"]
-    random.Random(1).shuffle(prompts)  # batches of mixed lengths: left padding varies
+    draw = random.Random(1)
+    draw.shuffle(prompts)  # batches of mixed lengths: left padding varies
+    eos, vocabulary = tokenizer.eos_token_id, len(tokenizer)
+    guesses = {  # per prompt: nothing, the right answer, another prompt's, a noisy one, a long one
+        "none": lambda right, other: [],
+        "right": lambda right, other: right,
+        "other": lambda right, other: other,
+        "noisy": lambda right, other: [t if draw.random() > 0.2 else draw.randrange(vocabulary) for t in right],
+        "long": lambda right, other: right[:-1] + other,
+    }
     for size in (1, 9):
         for start in range(0, len(prompts), size):
             chunk = prompts[start:start + size]
+            want = hf_greedy(model, tokenizer, chunk, 40)
             batch = tokenizer(chunk, return_tensors="pt", padding=True)
-            got = decoder.generate(batch["input_ids"], batch["attention_mask"], 40, tokenizer.eos_token_id)
-            assert got == hf_greedy(model, tokenizer, chunk, 40), chunk
+            for name, guess in guesses.items():
+                drafts = [guess(right, draw.choice(want)) for right in want]
+                got = decoder.generate(batch["input_ids"], batch["attention_mask"], 40, eos, drafts)
+                assert got == want, (name, chunk)
 
 
 def test_a_model_with_an_adapter_or_another_architecture_keeps_generate(paper_adapters):
