@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import CaefError, OperandError
 from .interpreter import Executable
-from .render import renderer
+from .render import renderer, result_token
 
 # Operator → machine file, per family: the paper's machines, or the long (scalable) ones.
 FAMILIES = {
@@ -63,15 +63,20 @@ def first_step(exe: Executable, operands) -> str:
     return r.state_line(config) + "\n" + r.command_line(exe.decide(config)) + "\n"
 
 
-def read_result(halting_line: str) -> str:
-    """The paper's `tm_to_output`: the text after the last space of the halting line; a barred
-    tape (`|2|1|1`) is read least significant digit first."""
-    token = halting_line.rstrip("\n").split("\n")[0].rsplit(" ", 1)[-1]
+def read_result(halting_line: str, exe: Executable | None = None) -> str:
+    """The result a halting line shows. Given its machine, the line is read back through the
+    machine's own template (any layout: LONG_MUL's ends `[OUTPUT]|8|8|0|6|5`); without, by
+    the paper's `tm_to_output`: the text after the last space, a barred tape (`|2|1|1`) read
+    least significant digit first — what the reference's own lines need."""
+    line = halting_line.rstrip("\n").split("\n")[0]
+    if exe is not None:
+        return result_token(renderer(exe).parse_state_line(line).result)
+    token = line.rsplit(" ", 1)[-1]
     if "|" in token:
         token = token.replace("|", "")[::-1]
     return token
 
 
-def result_text(expression: Expression, halting_line: str) -> str:
+def result_text(expression: Expression, halting_line: str, exe: Executable | None = None) -> str:
     """`45+67=` and the halting line → `45+67=112`."""
-    return expression.text + read_result(halting_line)
+    return expression.text + read_result(halting_line, exe)

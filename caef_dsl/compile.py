@@ -489,7 +489,7 @@ class RecordMaker:
             yield "aligner", p.machine, p.a, p.b, 0, intro + expression.text, first_step(exe, operands)
             halting = renderer(exe).state_line(trace.final)
             yield ("aligner", p.machine, p.a, p.b, len(trace.steps) - 1, intro + halting,
-                   result_text(expression, halting))
+                   result_text(expression, halting, exe))
 
     def chunk(self, problems: list[Problem]) -> Chunk:
         lines: dict[str, list[str]] = {}

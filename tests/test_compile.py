@@ -160,7 +160,7 @@ def replay(machines, record, mode, stage):
         return intro + expression.text, first_step(exe, operands)
     assert record["step"] == len(trace.steps) - 1
     halting = renderer(exe).state_line(trace.final)
-    return intro + halting, result_text(expression, halting)
+    return intro + halting, result_text(expression, halting, exe)
 
 
 @pytest.mark.parametrize("machine, mode, stage, extra", [

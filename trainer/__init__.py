@@ -1,4 +1,8 @@
-"""Torch side of caef: tokenizer, model presets, datasets and the training loop.
+"""Torch side of caef: tokenizer, model presets, datasets, the training loop and the runtime.
 
 Importing the package (and `trainer.cli`) does not import torch; the modules that need it do.
+`open_library("runs/library")` opens trained models for solving and evaluating from Python.
 """
+from trainer.api import Answer, Library, open_library
+
+__all__ = ["Answer", "Library", "open_library"]

@@ -25,6 +25,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--kind", choices=["executor", "aligner", "both"], default="executor",
                       help="which records to learn: executor steps (default), aligner pairs, or both in one "
                            "model (head view only)")
+    data.add_argument("--aligner-share", type=float, metavar="F",
+                      help="with --kind both: the share of batches that hold aligner pairs (default 0.2); "
+                           "each batch holds one kind, so short executor steps are not padded to long pairs")
     data.add_argument("--out", type=Path, required=True, metavar="DIR",
                       help="run folder: checkpoints, then the model or adapter, tokenizer, metrics.json, caef_run.json")
 

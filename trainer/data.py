@@ -127,12 +127,49 @@ class TokenizedDataset(torch.utils.data.Dataset):
             {"input_ids": p + c + eos, "labels": [IGNORE_INDEX] * len(p) + c + eos}
             for p, c in zip(prompts, completions)
         ]
+        self.kinds = [r.get("kind", "executor") for r in records]
 
     def __len__(self) -> int:
         return len(self.examples)
 
     def __getitem__(self, index: int) -> dict:
         return self.examples[index]
+
+
+class KindBatches(torch.utils.data.Sampler):
+    """Indices such that each run of `batch_size` holds records of one kind, executor steps or
+    aligner pairs, with `aligner_share` of the batches aligner ones. A head-view step is ~40
+    tokens and an aligner pair ~100: mixed in one batch, every step would be padded to the
+    aligner's length (training twice as slow, measured). Reshuffled each pass."""
+
+    def __init__(self, kinds: list[str], batch_size: int, aligner_share: float, seed: int = 0):
+        self.batch_size, self.seed, self.passes = batch_size, seed, 0
+        self.executor = [i for i, k in enumerate(kinds) if k != "aligner"]
+        self.aligner = [i for i, k in enumerate(kinds) if k == "aligner"]
+        self.executor_batches = -(-len(self.executor) // batch_size)
+        self.aligner_batches = round(self.executor_batches * aligner_share / (1 - aligner_share)) if self.aligner else 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.passes = epoch
+
+    def _batches(self, indices: list[int], count: int, generator) -> list[list[int]]:
+        """`count` full batches, cycling through `indices` shuffled (so no batch is cut short
+        and merged with the next one by the data loader)."""
+        order = [indices[i] for i in torch.randperm(len(indices), generator=generator)]
+        order = [order[i % len(order)] for i in range(count * self.batch_size)]
+        return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed + self.passes)
+        self.passes += 1
+        batches = self._batches(self.executor, self.executor_batches, generator)
+        if self.aligner_batches:
+            batches += self._batches(self.aligner, self.aligner_batches, generator)
+        for i in torch.randperm(len(batches), generator=generator).tolist():
+            yield from batches[i]
+
+    def __len__(self) -> int:
+        return (self.executor_batches + self.aligner_batches) * self.batch_size
 
 
 class PadCollator:

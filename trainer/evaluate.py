@@ -40,17 +40,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="classes (len a, len b) for all these lengths of a and of b, e.g. 1-10 (default)")
     lengths.add_argument("--lengths", metavar="LENGTHS",
                          help="equal-length classes only, e.g. 1-10,20,50,100")
+    parser.add_argument("--digits-b", metavar="LENGTHS",
+                        help="lengths of b instead (with --lengths: a of each length and b of these, e.g. "
+                             "--digits-b 1-2 for MUL, whose b is at most 30)")
     parser.add_argument("--n", type=int, default=DEFAULT_N, help=f"problems per class (default {DEFAULT_N})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"operand draw (default {DEFAULT_SEED})")
     parser.add_argument("--out", metavar="DIR", help="write report.json and the plots here")
     add_runtime_arguments(parser)
 
 
-def classes(args, operands: int) -> list[tuple[int, int | None]]:
-    if args.lengths:
-        return [(n, n if operands == 2 else None) for n in parse_lengths(args.lengths)]
-    lengths = parse_lengths(args.digits)
-    return [(la, lb) for la in lengths for lb in (lengths if operands == 2 else [None])]
+def classes(operands: int, *, digits: str = "1-10", lengths: str | None = None,
+            digits_b: str | None = None) -> list[tuple[int, int | None]]:
+    """The (len a, len b) classes: every pair of `digits` lengths, or with `lengths` a = b
+    (or b of each `digits_b` length: MUL's b stays under 30)."""
+    if operands == 1:
+        return [(n, None) for n in parse_lengths(lengths or digits)]
+    b_lengths = parse_lengths(digits_b) if digits_b else None
+    if lengths:
+        return [(n, m) for n in parse_lengths(lengths) for m in (b_lengths or [n])]
+    return [(la, lb) for la in parse_lengths(digits) for lb in (b_lengths or parse_lengths(digits))]
 
 
 def draw(machines, name: str, la: int, lb: int | None, n: int, seed: int) -> list:
@@ -210,34 +218,43 @@ def write_report(report: dict, out: Path) -> list[Path]:
     return written
 
 
-def run(args) -> int:
+def evaluate(runtime, machines, name: str, wanted: list, n: int, seed: int = DEFAULT_SEED,
+             progress: bool = True) -> dict:
+    """The report of `runtime` on machine `name` (declared) over the classes `wanted`: what
+    `caef eval` prints and writes to report.json."""
     from rich.progress import Progress
 
-    from caef_dsl.api import load_machines
-    from trainer.runtime import make_task, open_runtime
+    from trainer.runtime import make_task
 
-    if args.n < 1:
+    if n < 1:
         raise CaefError("--n must be at least 1")
-    machines = load_machines(*([args.machine] if args.machine.endswith(".tm") else []))
-    name = machines.resolve(args.machine)
-    wanted = classes(args, len(machines.machines[name].operands))
-    runtime = open_runtime(args, machines)
     runtime.require(name)
     rows, aligner = [], "rule"
-    with Progress(console=console(), transient=True) as progress:
-        task = progress.add_task(f"evaluating {name}", total=len(wanted))
+    with Progress(console=console(), transient=True, disable=not progress) as bar:
+        task = bar.add_task(f"evaluating {name}", total=len(wanted))
         for la, lb in wanted:
-            pairs = draw(machines, name, la, lb, args.n, args.seed)
+            pairs = draw(machines, name, la, lb, n, seed)
             if pairs:  # else a class the machine's operands cannot fill (sub: a shorter than b)
                 rows.append({"len_a": la, "len_b": lb, **evaluate_class(runtime, machines, name, pairs)})
                 if runtime.trained_aligner(make_task(machines, name, *pairs[0])):
                     aligner = "trained"
-            progress.advance(task)
+            bar.advance(task)
     if not rows:
         raise CaefError(f"{name} takes no operands of these lengths")
-    report = {"machine": name, "mode": runtime.mode, "models": [str(m) for m in args.model],
-              "aligner": aligner, "seed": args.seed, "memo": bool(runtime.memo.size),
-              **summary(rows), "by_class": rows}
+    return {"machine": name, "mode": runtime.mode, "aligner": aligner, "seed": seed,
+            "memo": bool(runtime.memo.size), **summary(rows), "by_class": rows}
+
+
+def run(args) -> int:
+    from caef_dsl.api import load_machines
+    from trainer.runtime import open_runtime
+
+    machines = load_machines(*([args.machine] if args.machine.endswith(".tm") else []))
+    name = machines.resolve(args.machine)
+    wanted = classes(len(machines.machines[name].operands), digits=args.digits, lengths=args.lengths,
+                     digits_b=args.digits_b)
+    runtime = open_runtime(args, machines)
+    report = {"models": [str(m) for m in args.model], **evaluate(runtime, machines, name, wanted, args.n, args.seed)}
     print_report(report)
     if args.out:
         for path in write_report(report, Path(args.out)):

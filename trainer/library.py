@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--aligner-per-class", type=int, default=2,
                         help="problems per class for the aligner pairs (default 2; 0: no aligner)")
     parser.add_argument("--model", default="tiny", help="preset trained from scratch (default tiny)")
-    parser.add_argument("--max-steps", type=int, default=15000, help="optimizer steps at most (default 15000)")
+    parser.add_argument("--max-steps", type=int, default=9000,
+                        help="optimizer steps at most; the learning rate's cosine spans them (default 9000)")
     parser.add_argument("--time-budget", type=float, default=120, metavar="MINUTES",
                         help="a safety limit only: training stops on accuracy or steps first (default 120)")
     parser.add_argument("--eval-every", type=int, default=250, metavar="STEPS",
@@ -78,7 +79,7 @@ def run(args) -> int:
     kind = "both" if len(folders) > 1 else "executor"
     seconds["train"] = stage("3. one model for all of them, until every held-out decision is right", [
         "train", "--data", *folders, "--kind", kind, "--out", args.out, "--model", args.model,
-        "--max-steps", str(args.max_steps), "--epochs", "1000000", "--stop-at-accuracy", "1.0",
+        "--max-steps", str(args.max_steps), "--warmup", "200", "--epochs", "1000000", "--stop-at-accuracy", "1.0",
         "--eval-every", str(args.eval_every), "--time-budget", str(args.time_budget), "--seed", str(args.seed)])
     metrics = json.loads((Path(args.out) / "metrics.json").read_text())
     accuracy = (metrics["accuracy_curve"] or [[0, None]])[-1][1]

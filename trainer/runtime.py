@@ -284,7 +284,7 @@ class Problem:
 
     def align_output(self, halting_line: str):
         if not self.runtime.trained_aligner(self.task):
-            return read_result(halting_line)
+            return read_result(halting_line, self.runtime.machines.executable(self.task.machine))
         text, _ = yield from self.ask(Request(self.task.machine, halting_line, aligner=True))
         head = self.task.expression.text
         if not text.startswith(head) or not text[len(head):]:
@@ -599,7 +599,7 @@ def compare(solution: Solution, trace: Trace, mode: str) -> Divergence | None:
     if found is not None:
         return found
     halting_line = renderer(exe).state_line(trace.final)
-    want = read_result(halting_line)
+    want = read_result(halting_line, exe)
     if solution.result != want:
         return Divergence(label, exe.name, None, exe.halt, {}, halting_line, want, solution.result,
                           [[want, solution.result or ""]], error)
@@ -628,7 +628,7 @@ class OracleExecutor:
             if task.expression is not None:
                 halting = renderer(trace.machine).state_line(trace.final)
                 self.answers[(task.machine, task.expression.text, True)] = first_step(trace.machine, list(task.operands))
-                self.answers[(task.machine, halting, True)] = task.expression.text + read_result(halting)
+                self.answers[(task.machine, halting, True)] = task.expression.text + read_result(halting, trace.machine)
 
     def covers(self, machine: str) -> bool:
         return machine in self.names

@@ -23,6 +23,7 @@ from trainer.presets import PRESETS
 from trainer.tokenizer import build_tokenizer, missing_symbols, symbols_to_add
 
 LORA_LR, SCRATCH_LR = 2e-4, 2e-3
+DEFAULT_ALIGNER_SHARE = 0.2
 
 
 class TimeBudget(TrainerCallback):
@@ -45,6 +46,18 @@ class TimeBudget(TrainerCallback):
             self.fired = True
             control.should_training_stop = True
             control.should_save = True
+
+
+class KindBatchTrainer(Trainer):
+    """The HF Trainer, drawing batches of one record kind (`data.KindBatches`)."""
+
+    def __init__(self, *args, aligner_share: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.aligner_share = aligner_share
+
+    def _get_train_sampler(self, train_dataset=None):
+        dataset = train_dataset or self.train_dataset
+        return datasets.KindBatches(dataset.kinds, self.args.train_batch_size, self.aligner_share, self.args.seed)
 
 
 class ExactMatch(TrainerCallback):
@@ -259,13 +272,20 @@ def run(args) -> int:
     if args.stop_at_accuracy is not None:
         exact = ExactMatch(_held_out(args, tokenizer), tokenizer.pad_token_id, args.stop_at_accuracy, args.eval_every)
     throughput = Throughput()
-    trainer = Trainer(
+    if args.aligner_share is not None and info.kind != "both":
+        raise TrainerError("--aligner-share mixes executor and aligner batches: it needs --kind both")
+    share = DEFAULT_ALIGNER_SHARE if args.aligner_share is None else args.aligner_share
+    if not 0 < share < 1:
+        raise TrainerError(f"--aligner-share takes a share in (0, 1), not {share}")
+    kind_batches = {"aligner_share": share} if info.kind == "both" else {}
+    trainer = (KindBatchTrainer if kind_batches else Trainer)(
         model=model,
         args=training_args,
         train_dataset=train_set,
         data_collator=datasets.PadCollator(tokenizer.pad_token_id, args.random_positions, args.seed),
         processing_class=tokenizer,
         callbacks=[throughput] + [c for c in (budget, exact) if c is not None],
+        **kind_batches,
     )
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if not trainer.is_world_process_zero():
