@@ -5,12 +5,16 @@ interpreter at the trained lengths and far beyond → cross-check with hypothesi
 failure → say where every artifact is. Each stage is the `caef` command of the same name, run
 in-process, so the demo is also a worked example of the command line.
 
-    python -m trainer.demo                                   # add, head mode, ~10 minutes
-    python -m trainer.demo --machine less_than --budget 5
-    python -m trainer.demo --mode tape --out demo-tape         # ~35 minutes on 2 cores
+    python -m trainer.demo                                   # add, head view, ~5 minutes
+    python -m trainer.demo --machine sub                     # a composite: its callees come along
+    python -m trainer.demo --machine long_mul --library runs/library   # reuse `caef library`
+    python -m trainer.demo --machine my_machine.tm           # your own machine
+    python -m trainer.demo --mode tape --out demo-tape        # the paper's state line, ~35 minutes
 
 Each mode has its own recipe (`RECIPES`: data, steps, budget, evaluation lengths); every
-option below overrides its part of it.
+option below overrides its part of it. In the head view, training stops once greedy decoding
+gets every held-out decision right (two checks in a row), so a slower machine takes longer
+and ends at the same quality; the wall-clock budget is a safety limit only.
 """
 from __future__ import annotations
 
@@ -28,8 +32,10 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # head: nothing grows with the operands, so few problems train it and it is evaluated far past
 # its training lengths. tape and full read whole state lines: more problems and steps, and
 # evaluated at the trained lengths only (positions never seen in training break them).
+# head: nothing grows with the operands: the decisions of 40 problems per length class, each
+# once (`--distinct`), callees included, trained until every held-out one is right.
 RECIPES = {
-    "head": {"per_class": 40, "max_steps": 3000, "budget": 8, "lengths": "1-10,20,50,100"},
+    "head": {"per_class": 40, "max_steps": 6000, "budget": 60, "lengths": "1-10,20,50,100"},
     "tape": {"per_class": 500, "max_steps": 8000, "budget": 45, "lengths": "1-10"},
     "full": {"per_class": 500, "max_steps": 4000, "budget": 36, "lengths": "1-10"},
 }
@@ -41,11 +47,14 @@ def recipe_help(key: str) -> str:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m trainer.demo", description=__doc__.split("\n")[0])
-    parser.add_argument("--machine", default="add", help="machine to learn (default add; e.g. sub, less_than)")
+    parser.add_argument("--machine", default="add",
+                        help="machine to learn (default add; e.g. sub, long_mul, less_than, or a .tm file)")
+    parser.add_argument("--library", metavar="RUN",
+                        help="a `caef library` run to reuse instead of compiling and training (head view)")
     parser.add_argument("--mode", choices=list(RECIPES), default="head",
                         help="executor view (default head: the one that generalizes in length)")
     parser.add_argument("--budget", type=float, metavar="MINUTES",
-                        help=f"training wall-clock budget (default {recipe_help('budget')})")
+                        help=f"training wall-clock safety limit (default {recipe_help('budget')})")
     parser.add_argument("--max-steps", type=int,
                         help=f"optimizer steps at most (default {recipe_help('max_steps')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
@@ -78,32 +87,49 @@ def stage(title: str, argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
     return time.perf_counter() - start
 
 
+def b_lengths(machine: str, lengths: str) -> list[str]:
+    """`caef eval` options that keep b valid at every length of a: MUL's b is at most 30."""
+    from caef_dsl.api import load_machines
+    from caef_dsl.sampling import constraint_for
+    machines = load_machines(*([machine] if machine.endswith(".tm") else []))
+    name = machines.resolve(machine)
+    limit = constraint_for(name, len(machines.machines[name].operands)).b_limit
+    return ["--digits-b", f"1-{len(str(limit))}"] if limit is not None else []
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
-    data, run, report, failures = out / "data", out / "run", out / "eval", out / "failures.jsonl"
+    data, run, report, failures = out / "data", Path(args.library or out / "run"), out / "eval", out / "failures.jsonl"
+    head = args.mode == "head"
     seconds = {}
+    if args.library:
+        args.skip = sorted(set(args.skip) | {"compile", "train"})
     if "compile" not in args.skip:
         seconds["compile"] = stage("1. compile the machine's traces into training data", [
             "compile", args.machine, "--mode", args.mode, "--digits", args.digits,
             "--per-class", str(args.per_class), "--whole-small-classes", "--seed", str(args.seed),
+            "--kind", "executor", *(["--with-callees", "--distinct"] if head else []),
             "--out", str(data), "--force"])
     if "train" not in args.skip:
         seconds["train"] = stage("2. train a model from scratch on the CPU", [
-            "train", "--data", str(data), "--out", str(run), "--model", args.model,
-            "--time-budget", str(args.budget), "--max-steps", str(args.max_steps), "--seed", str(args.seed)])
+            "train", "--data", str(data), "--out", str(run), "--model", args.model, "--epochs", "1000000",
+            "--time-budget", str(args.budget), "--max-steps", str(args.max_steps), "--seed", str(args.seed),
+            *(["--stop-at-accuracy", "1.0", "--eval-every", "100", "--warmup", "100"] if head else [])])
     if "eval" not in args.skip:
         seconds["eval"] = stage("3. evaluate against the interpreter, every step checked (rule aligner)", [
             "eval", "--model", str(run), "--machine", args.machine, "--lengths", args.lengths,
-            "--n", str(args.n), "--seed", str(args.seed + 1), "--out", str(report)])
+            *b_lengths(args.machine, args.lengths), "--n", str(args.n), "--seed", str(args.seed + 1),
+            "--rule-aligner", "--out", str(report)])
     if "crosscheck" not in args.skip:
         seconds["crosscheck"] = stage("4. cross-check with hypothesis, shrinking any failure", [
-            "crosscheck", "--model", str(run), "--machine", args.machine,
+            "crosscheck", "--model", str(run), "--machine", args.machine, "--rule-aligner",
             "--examples", str(args.crosscheck_examples), "--failures", str(failures)],
             ok=(0, 1))  # 1: a counterexample was found and shrunk — a result, not a crash
     summary = {"machine": args.machine, "mode": args.mode, "seconds": seconds,
                "artifacts": {"dataset": str(data), "model": str(run), "report": str(report / "report.json"),
                              "heat map": str(report / "heatmap.png"), "failures": str(failures)}}
+    out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print("\n=== where everything is")
     for what, path in summary["artifacts"].items():

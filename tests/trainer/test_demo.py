@@ -23,3 +23,20 @@ def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, ca
     assert (out / "eval" / "heatmap.png").stat().st_size > 0
     printed = capsys.readouterr().out
     assert "where everything is" in printed and str(out / "run") in printed
+
+
+def test_the_head_demo_of_a_composite_compiles_its_callees_and_can_reuse_a_library(tmp_path):
+    out = tmp_path / "demo-mul"
+    assert demo.main(["--machine", "mul", "--model", "nano", "--per-class", "2", "--digits", "1-2",
+                      "--max-steps", "3", "--lengths", "1,3", "--n", "2", "--crosscheck-examples", "2",
+                      "--out", str(out)]) == 0
+    run = json.loads((out / "run" / "caef_run.json").read_text())
+    assert run["mode"] == "head" and set(run["machines"]) == {"MUL", "LESS_THAN", "ADD"}
+    manifest = json.loads((out / "data" / "manifest.json").read_text())
+    assert manifest["arguments"]["distinct"] and manifest["arguments"]["with_callees"]
+    report = json.loads((out / "eval" / "report.json").read_text())
+    assert [(r["len_a"], r["len_b"]) for r in report["by_class"]] == [(1, 1), (1, 2), (3, 1), (3, 2)]  # b <= 30
+    again = tmp_path / "demo-reuse"
+    assert demo.main(["--machine", "mul", "--library", str(out / "run"), "--lengths", "1", "--n", "1",
+                      "--crosscheck-examples", "1", "--out", str(again)]) == 0
+    assert set(json.loads((again / "summary.json").read_text())["seconds"]) == {"eval", "crosscheck"}
