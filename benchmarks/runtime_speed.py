@@ -1,12 +1,16 @@
-"""What a solved ADD problem costs the runtime in each mode, against the paper's full mode.
+"""How fast a trained model executes machines: steps per second of the interpreter, of the model
+asked at every step, and of the model with the memo of decisions (head view), against the
+compute bound of the model's size on this machine.
 
-A perfect model is simulated: the oracle (the interpreter's exact next step) decides every
-output, and an untrained model of the same preset generates as many tokens as the oracle's
-answer (its batch's longest, as a real batch runs until every row ends), so the time is what
-a trained model of that size would spend. Per operand length and mode: steps, tokens read and
-written, seconds per problem, and the ratios to `full`.
+    .venv/bin/python benchmarks/runtime_speed.py --model runs/library      # ADD and LONG_MUL rows
+    .venv/bin/python benchmarks/runtime_speed.py --model demo/run --rows add:100 add:1000
 
-    .venv/bin/python benchmarks/runtime_speed.py [--digits 10,20] [--problems 8] [--preset tiny]
+Each row solves fresh problems with a fresh runtime (an empty memo); "no memo" runs the first
+--no-memo-steps steps only (a 100×100 LONG_MUL would take an hour). The compute bound: the
+model's multiply-adds for the tokens a step reads and writes (each token through every layer
+once: prompt and completion, as a KV-cached decoder does), at the matrix-product speed this CPU
+reaches on a large product. `--modes` prints the older comparison of the three views with a
+perfect model (the interpreter's answers at the compute of an untrained model).
 """
 from __future__ import annotations
 
@@ -18,73 +22,133 @@ from rich.console import Console
 from rich.table import Table
 
 from caef_dsl import load_machines
+from caef_dsl.interpreter import run
 from caef_dsl.sampling import class_key, class_pairs, constraint_for
-from trainer.model import new_model
-from trainer.language_models import LanguageModels, Route
-from trainer.runtime import OracleExecutor, Runtime, make_task
-from trainer.tokenizer import build_tokenizer
+from trainer.runtime import Runtime, make_task
 
-MODES = ("full", "tape", "head")
+DEFAULT_ROWS = ["add:100", "add:1000", "long_mul:20", "long_mul:100"]
+PROBLEMS = {"add": 4, "long_mul": 1}
 
 
-class TimedOracle:
-    """The oracle's answers, at the compute of `models` generating as many tokens."""
-
-    def __init__(self, oracle: OracleExecutor, models: LanguageModels):
-        self.oracle, self.models, self.mode = oracle, models, oracle.mode
-        self.covers, self.has_aligner = oracle.covers, oracle.has_aligner
-
-    def generate(self, machine, prompts, aligner=False):
-        answers = self.oracle.generate(machine, prompts, aligner)
-        self.models.max_new_tokens = max(a.written for a in answers)  # an untrained model never stops early
-        self.models.generate(machine, prompts)
-        return answers
+def problems(machines, machine: str, digits: int, count: int, seed: int = 3) -> list:
+    name = machines.resolve(machine)
+    pairs = class_pairs(constraint_for(name, 2), digits, digits, count, 0, class_key(seed, name, digits, digits))
+    return [make_task(machines, machine, a, b) for a, b in pairs]
 
 
-def executor(machines, tasks, mode: str, preset: str, device: torch.device) -> TimedOracle:
-    plain = OracleExecutor(machines, tasks, mode)
-    texts = [t for (_, prompt, _), answer in plain.answers.items() for t in (prompt, answer)]
-    tokenizer = build_tokenizer(set(texts))
-    tokenizer.padding_side = "left"
-    model = new_model(preset, tokenizer).to(device).eval()
-    models = LanguageModels({(name, False): Route(model, tokenizer, None, "plain") for name in plain.names},
-                            mode, machines, device)
+def matmul_flops() -> float:
+    """FLOP/s of a large fp32 matrix product here: the best any model of ours could do."""
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    a @ b
+    start, count = time.perf_counter(), 10
+    for _ in range(count):
+        a @ b
+    return count * 2 * 1024 ** 3 / (time.perf_counter() - start)
 
-    def count(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    return TimedOracle(OracleExecutor(machines, tasks, mode, tokens=count), models)
+def flops_per_token(model) -> float:
+    """Multiply-adds of one token through the model, attention over a short context excluded:
+    2 per weight of every layer and of the output head."""
+    body = sum(p.numel() for name, p in model.named_parameters() if "embed_tokens" not in name)
+    return 2.0 * (body + model.get_output_embeddings().weight.numel())
+
+
+def measure(executor, machines, tasks, *, memo: bool, max_steps: int | None = None) -> dict:
+    runtime = Runtime(executor, machines, memo=memo, **({"max_steps": max_steps} if max_steps else {}))
+    start = time.perf_counter()
+    solutions = runtime.solve(tasks)
+    seconds = time.perf_counter() - start
+    steps = sum(s.frame.total_steps() for s in solutions)
+    tokens = sum(s.read + s.written for s in solutions)
+    right = sum(s.error is None for s in solutions)
+    return {"seconds": seconds / len(tasks), "steps/s": steps / seconds, "asked": runtime.asked(),
+            "tokens/step": tokens / max(steps, 1), "solved": right}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--digits", default="10,20", help="operand lengths (a and b alike)")
-    parser.add_argument("--problems", type=int, default=8, help="problems per length, solved as one batch")
-    parser.add_argument("--preset", default="tiny")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--model", nargs="+", help="trained head-view run(s) that execute the rows' machines")
+    parser.add_argument("--rows", nargs="+", default=DEFAULT_ROWS, metavar="MACHINE:DIGITS")
+    parser.add_argument("--no-memo-steps", type=int, default=2000,
+                        help="steps per problem the model is asked at every step (default 2000)")
+    parser.add_argument("--modes", action="store_true", help="the three views with a perfect model instead")
     args = parser.parse_args()
+    if args.modes:
+        return compare_modes()
+    if not args.model:
+        parser.error("--model RUN is needed (a head-view run: `caef library`, or `make demo` for add)")
+    from trainer.language_models import open_models
     machines = load_machines()
-    device = torch.device(args.device)
-    table = Table(title=f"ADD per solved problem: {args.preset} model, {args.problems} problems per batch, {device}")
-    for column in ("digits", "mode", "steps", "tokens read", "tokens written", "s/problem",
-                   "written ÷ full", "time ÷ full"):
+    executor = open_models(args.model, machines, device="cpu")
+    route = next(iter(executor.routes.values()))
+    peak = matmul_flops()
+    per_token = flops_per_token(route.model)
+    table = Table(title=f"head view, {', '.join(args.model)}: per row fresh problems and an empty memo; "
+                        f"{torch.get_num_threads()} threads, matrix products at {peak / 1e9:.0f} GFLOP/s")
+    for column in ("row", "problems", "steps/problem", "interpreter steps/s", "no memo steps/s",
+                   "memo steps/s", "memo s/problem", "asked", "bound steps/s", "no memo ÷ bound"):
         table.add_column(column, justify="right")
-    for n in (int(d) for d in args.digits.split(",")):
-        pairs = class_pairs(constraint_for("ADD", 2), n, n, args.problems, 0, class_key(0, "ADD", n, n))
-        tasks = [make_task(machines, "add", a, b) for a, b in pairs]
+    for row in args.rows:
+        machine, digits = row.split(":")
+        tasks = problems(machines, machine, int(digits), PROBLEMS.get(machine, 2))
+        start = time.perf_counter()
+        traces = [run(machines.executables, t.machine, list(t.operands)) for t in tasks]
+        interpreter = sum(t.total_steps() for t in traces) / (time.perf_counter() - start)
+        steps = sum(t.total_steps() for t in traces) / len(tasks)
+        cold = measure(executor, machines, tasks, memo=True)
+        every = measure(executor, machines, tasks, memo=False, max_steps=args.no_memo_steps)
+        bound = peak / (per_token * cold["tokens/step"])
+        table.add_row(row, f"{cold['solved']}/{len(tasks)}", f"{steps:,.0f}", f"{interpreter:,.0f}",
+                      f"{every['steps/s']:,.1f}", f"{cold['steps/s']:,.0f}", f"{cold['seconds']:.2f}",
+                      f"{cold['asked']:,}", f"{bound:,.0f}", f"{every['steps/s'] / bound:.3f}")
+    Console().print(table)
+
+
+def compare_modes(digits=(10, 20), count: int = 8, preset: str = "tiny") -> None:
+    """The older table: a solved ADD problem in each view, a perfect model at a real one's cost."""
+    from trainer.language_models import LanguageModels, Route
+    from trainer.model import new_model
+    from trainer.runtime import OracleExecutor
+    from trainer.tokenizer import build_tokenizer
+
+    class TimedOracle:
+        """The oracle's answers, at the compute of `models` generating as many tokens."""
+
+        def __init__(self, oracle, models):
+            self.oracle, self.models, self.mode = oracle, models, oracle.mode
+            self.covers, self.has_aligner = oracle.covers, oracle.has_aligner
+
+        def generate(self, machine, prompts, aligner=False):
+            answers = self.oracle.generate(machine, prompts, aligner)
+            self.models.max_new_tokens = max(a.written for a in answers)  # an untrained model never stops early
+            self.models.generate(machine, prompts)
+            return answers
+
+    machines = load_machines()
+    table = Table(title=f"ADD per solved problem: {preset} model, {count} problems per batch, memo off")
+    for column in ("digits", "mode", "tokens read", "tokens written", "s/problem", "written ÷ full", "time ÷ full"):
+        table.add_column(column, justify="right")
+    for n in digits:
+        tasks = problems(machines, "add", n, count, seed=0)
         full = None
-        for mode in MODES:
-            runtime = Runtime(executor(machines, tasks, mode, args.preset, device), machines)
-            runtime.solve(tasks[:1])  # warm-up
+        for mode in ("full", "tape", "head"):
+            plain = OracleExecutor(machines, tasks, mode)
+            texts = [t for (_, prompt, _), answer in plain.answers.items() for t in (prompt, answer)]
+            tokenizer = build_tokenizer(set(texts))
+            tokenizer.padding_side = "left"
+            model = new_model(preset, tokenizer).eval()
+            models = LanguageModels({(name, False): Route(model, tokenizer, None, "plain") for name in plain.names},
+                                    mode, machines, torch.device("cpu"))
+            count_tokens = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])
+            runtime = Runtime(TimedOracle(OracleExecutor(machines, tasks, mode, tokens=count_tokens), models),
+                              machines, memo=False)
             start = time.perf_counter()
             solutions = runtime.solve(tasks)
             seconds = (time.perf_counter() - start) / len(tasks)
-            assert all(s.error is None for s in solutions)
             written = sum(s.written for s in solutions) / len(tasks)
             read = sum(s.read for s in solutions) / len(tasks)
-            steps = sum(s.frame.total_steps() for s in solutions) / len(tasks)
             full = full or (written, seconds)
-            table.add_row(str(n), mode, f"{steps:.1f}", f"{read:,.0f}", f"{written:,.0f}", f"{seconds:.3f}",
+            table.add_row(str(n), mode, f"{read:,.0f}", f"{written:,.0f}", f"{seconds:.3f}",
                           f"{written / full[0]:.2f}", f"{seconds / full[1]:.2f}")
     Console().print(table)
 
