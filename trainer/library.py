@@ -38,8 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--aligner-per-class", type=int, default=2,
                         help="problems per class for the aligner pairs (default 2; 0: no aligner)")
     parser.add_argument("--model", default="tiny", help="preset trained from scratch (default tiny)")
-    parser.add_argument("--max-steps", type=int, default=9000,
-                        help="optimizer steps at most; the learning rate's cosine spans them (default 9000)")
+    parser.add_argument("--max-steps", type=int, default=8000,
+                        help="optimizer steps at most; the learning rate's cosine spans them (default 8000)")
     parser.add_argument("--time-budget", type=float, default=120, metavar="MINUTES",
                         help="a safety limit only: training stops on accuracy or steps first (default 120)")
     parser.add_argument("--eval-every", type=int, default=250, metavar="STEPS",
