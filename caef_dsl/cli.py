@@ -84,7 +84,25 @@ def cmd_check(args) -> int:
     finite = len(set(checked)) - len(open_views)
     print(f"head view: finite for {finite} of {len(set(checked))} machine(s)"
           + "".join(f"; not for {v.machine} ({len(v.problems)} rule(s) above)" for v in open_views))
-    return 0
+    return _new_decisions(args, list(dict.fromkeys(checked))) if args.decisions else 0
+
+
+def _new_decisions(args, names: list[str]) -> int:
+    """--decisions SHORT:LONG: the head-view decisions long problems need and short ones lack."""
+    from .decisions import compare
+    short, _, long = args.decisions.partition(":")
+    if not short or not long:
+        raise CaefError(f"--decisions takes SHORT:LONG operand lengths, e.g. 1-10:100, not {args.decisions!r}")
+    machines = load_machines(*args.files)
+    code = 0
+    for name in names:
+        found = compare(machines, name, short, long, per_class=args.per_class)
+        print(f"{name}: {len(found.short):,} decisions on {short} digits; {long} digits need "
+              f"{len(found.long):,}, {len(found.new):,} of them new")
+        for machine, view, command in sorted(found.new)[:10]:
+            print(f"  {machine}: {view} -> {command}")
+        code = code or int(bool(found.new))
+    return code
 
 
 # ---- trace -------------------------------------------------------------------------------
@@ -256,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="parse and statically check .tm files")
+    p.add_argument("--decisions", metavar="SHORT:LONG",
+                   help="also run problems of SHORT and of LONG operand lengths (e.g. 1-10:100) and list "
+                        "the head-view decisions that only the long ones need (exit 1 if any)")
+    p.add_argument("--per-class", type=int, default=40, metavar="N",
+                   help="short problems per (len a, len b) class for --decisions (default 40)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(run=cmd_check)
 

@@ -185,12 +185,15 @@ class _Analysis:
         values, heads = set(), set()
         ranged = {r.name for r in m.registers if r.domain is not None}
 
-        def reads(expr: ast.Expr, pos: ast.Pos, what: str) -> None:
+        def reads(expr: ast.Expr, pos: ast.Pos, what: str, counter: str | None = None) -> None:
             found: list[tuple[ast.Pos, str]] = []
             read = self._walk(expr, lets, found, how)
             values.update(read)
             heads.update(n for n in ast.free_names(expr) if n in self.heads)
-            if found:
+            if counter is not None and {w for _, w in found} <= {f"the number {counter}"}:
+                self.problem(pos, f"{counter} is computed without a declared range: declare one "
+                                  f"(register {counter} in LO..HI)")
+            elif found:
                 where = next((p for p, _ in found if p.line), pos)
                 self.problem(where, f"{what} reads {' and '.join(dict.fromkeys(w for _, w in found))}: "
                                     f"test a number against 0, or decide through a call whose result "
@@ -207,7 +210,9 @@ class _Analysis:
             elif isinstance(action, ast.Assign):
                 source = moved_name(m, action)
                 if source is None:
-                    reads(action.expr, action.pos, f"the value of {action.register}")
+                    computed = action.register not in ranged and _computes(action.expr)
+                    reads(action.expr, action.pos, f"the value of {action.register}",
+                          action.register if computed else None)
                 elif action.register in ranged and self.is_number(source, lets):
                     self.problem(action.pos, f"{action.register} is declared with a range but gets the "
                                              f"number {source}")

@@ -5,7 +5,7 @@ is the library's, line for line.
 Transcript conventions: a line `...` (or `…`) stands for any number of lines, a `…` inside a
 line for any text; trailing spaces and blank lines around the output do not count; tables
 are as a 100-column terminal prints them. A block opened as ```` ```tm NAME ```` is a file
-the transcripts of that doc can use."""
+the transcripts of that doc can use; one named as a file of examples/ must be that file."""
 from __future__ import annotations
 
 import os
@@ -88,3 +88,21 @@ def test_a_machine_the_docs_show_is_the_librarys(body):
     missing = [line for line in body.splitlines()
                if line.strip() not in ("", "...") and not line.lstrip().startswith("#") and line not in source]
     assert not missing, f"not in the library's files: {missing}"
+
+
+def shown_examples():
+    for doc in DOCS:
+        for line, _, name, body in blocks(doc):
+            if name and (ROOT / "examples" / name).is_file():
+                yield pytest.param(name, body, id=f"{doc.name}:{line}:{name}")
+
+
+@pytest.mark.parametrize("name, body", list(shown_examples()))
+def test_an_example_a_doc_shows_is_the_file_in_examples(name, body):
+    assert body == (ROOT / "examples" / name).read_text()
+
+
+def test_every_example_checks_with_a_finite_head_view():
+    files = sorted((ROOT / "examples").glob("*.tm"))
+    machines = library.load(*map(str, files))
+    assert files and all(machines.head_views[machines.by_file[f.stem]].finite for f in files)

@@ -37,9 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="problems per (len a, len b) class whose decisions make the table (default 40)")
     parser.add_argument("--aligner-per-class", type=int, default=2,
                         help="problems per class for the aligner pairs (default 2; 0: no aligner)")
+    parser.add_argument("--aligner-share", type=float, default=0.1,
+                        help="share of the batches that hold aligner pairs (default 0.1: an aligner pair is "
+                             "~5 times as costly as a head-view step)")
     parser.add_argument("--model", default="tiny", help="preset trained from scratch (default tiny)")
-    parser.add_argument("--max-steps", type=int, default=8000,
-                        help="optimizer steps at most; the learning rate's cosine spans them (default 8000)")
+    parser.add_argument("--max-steps", type=int, default=7000,
+                        help="optimizer steps at most; the learning rate's cosine spans them (default 7000)")
     parser.add_argument("--time-budget", type=float, default=120, metavar="MINUTES",
                         help="a safety limit only: training stops on accuracy or steps first (default 120)")
     parser.add_argument("--eval-every", type=int, default=250, metavar="STEPS",
@@ -76,9 +79,9 @@ def run(args) -> int:
                 "compile", *machines, "--kind", "aligner", "--per-class", str(args.aligner_per_class),
                 "--split", "train", "--out", str(aligner), *common])
     folders = [str(executor)] + ([str(aligner)] if (aligner / "manifest.json").is_file() else [])
-    kind = "both" if len(folders) > 1 else "executor"
+    mixed = ["--kind", "both", "--aligner-share", str(args.aligner_share)] if len(folders) > 1 else []
     seconds["train"] = stage("3. one model for all of them, until every held-out decision is right", [
-        "train", "--data", *folders, "--kind", kind, "--out", args.out, "--model", args.model,
+        "train", "--data", *folders, *mixed, "--out", args.out, "--model", args.model,
         "--max-steps", str(args.max_steps), "--warmup", "200", "--epochs", "1000000", "--stop-at-accuracy", "1.0",
         "--eval-every", str(args.eval_every), "--time-budget", str(args.time_budget), "--seed", str(args.seed)])
     metrics = json.loads((Path(args.out) / "metrics.json").read_text())
