@@ -16,8 +16,9 @@ TASKS = {
                        "called machine's halting line and its halt command) and write the next "
                        "block (for a call also the called machine's first state line and command)."),
     "tape": "Task: read a state line and write its command.",
-    "head": ("Task: read the finite-control view (machine, state, then each head, read output, "
-             "operand and register with what it holds; - is unset) and write the command."),
+    "head": ("Task: read the finite-control view (machine, state, then what the state's rules read: "
+             "the symbol under a head or output, a register's value, a number only as 0 or +; - is "
+             "unset) and write the command, naming a number it moves instead of spelling it."),
     "aligner": ("Task: turn an expression A op B= into the first step, or the halting state line "
                 "into A op B=result."),
 }

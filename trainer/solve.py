@@ -66,8 +66,8 @@ def run(args) -> int:
     [solution] = runtime.solve([task])
     out = console()
     out.print(steps_table(solution, runtime.mode))
-    out.print(f"{solution.frame.total_steps()} model steps, {solution.read:,} tokens read, "
-              f"{solution.written:,} written")
+    out.print(f"{solution.frame.total_steps()} model steps ({runtime.asked():,} distinct prompts asked of "
+              f"the model), {solution.read:,} tokens read, {solution.written:,} written")
     if solution.error is not None:
         out.print(f"[bold red]no result[/]: format error {solution.error}", markup=True)
     else:
