@@ -91,5 +91,5 @@ def run(args) -> int:
           f"{accuracy if accuracy is None else f'{accuracy:.2%}'}")
     print("  " + ", ".join(f"{k} {v:.0f} s" for k, v in seconds.items()))
     print(f"  caef eval --model {args.out} --machine long_mul --lengths 1-10,20,50,100 --rule-aligner")
-    print(f"  caef solve \"123*456=\" --family long --model {args.out} --check")
+    print(f"  caef solve \"123*456=\" --family long --model {args.out} --rule-aligner --check")
     return 0 if metrics["stopped_by"] == "accuracy" else 1
