@@ -71,8 +71,9 @@ def train(data: Path, run: Path, flags: list[str], args, seed: int) -> None:
 def machine_row(run: Path, args) -> dict:
     report = run / "eval" / "report.json"
     if not report.is_file():
+        # The rule aligner: the table measures the executor (a model aligner spells the operands).
         check(caef(["eval", "--model", str(run), "--machine", "add", "--lengths", args.lengths, "--n", str(args.n),
-                    "--out", str(report.parent)]), "eval")
+                    "--rule-aligner", "--out", str(report.parent)]), "eval")
     rows = json.loads(report.read_text())["by_class"]
     return {str(r["len_a"]): r["end_to_end_accuracy"] for r in rows}
 

@@ -9,8 +9,10 @@ Each row solves fresh problems with a fresh runtime (an empty memo); "no memo" r
 --no-memo-steps steps only (a 100×100 LONG_MUL would take an hour). The compute bound: the
 model's multiply-adds for the tokens a step reads and writes (each token through every layer
 once: prompt and completion, as a KV-cached decoder does), at the matrix-product speed this CPU
-reaches on a large product. `--modes` prints the older comparison of the three views with a
-perfect model (the interpreter's answers at the compute of an untrained model).
+reaches on a large product. Then one command at a time on the first row's prompts: `generate`
+against the lean decoder, without a guess and with the right one. `--modes` prints the older
+comparison of the three views with a perfect model (the interpreter's answers at the compute of
+an untrained model).
 """
 from __future__ import annotations
 
@@ -102,6 +104,55 @@ def main() -> None:
         table.add_row(row, f"{cold['solved']}/{len(tasks)}", f"{steps:,.0f}", f"{interpreter:,.0f}",
                       f"{every['steps/s']:,.1f}", f"{cold['steps/s']:,.0f}", f"{cold['seconds']:.2f}",
                       f"{cold['asked']:,}", f"{bound:,.0f}", f"{every['steps/s'] / bound:.3f}")
+    Console().print(table)
+    if route.decoder is not None:
+        compare_decoders(executor, machines, args.rows[0])
+
+
+class Recorder:
+    """An executor that passes every request on and keeps each (machine, prompt) asked."""
+
+    def __init__(self, executor):
+        self.executor, self.asked = executor, []
+        self.mode = executor.mode
+
+    def __getattr__(self, name):
+        return getattr(self.executor, name)
+
+    def generate(self, machine, prompts, aligner=False):
+        self.asked += [(machine, p) for p in prompts]
+        return self.executor.generate(machine, prompts, aligner)
+
+
+def compare_decoders(executor, machines, row: str, count: int = 200) -> None:
+    """Milliseconds per command, one prompt at a time: `generate`, the lean loop without a
+    guess, and the lean loop given the right guess (its own answer: what a draft is when the
+    machine's last decision in that state was the same)."""
+    machine, digits = row.split(":")
+    recorder = Recorder(executor)
+    Runtime(recorder, machines, rule_aligner=True, memo=False, max_steps=count).solve(
+        problems(machines, machine, int(digits), 1))
+    table = Table(title=f"one command at a time, {len(recorder.asked[:count])} prompts of {machine} at {digits} digits")
+    for column in ("decoder", "ms / command", "÷ generate"):
+        table.add_column(column, justify="right")
+    timings, own = {}, {}
+    for name in ("generate", "lean, no guess", "lean, right guess"):
+        start = time.perf_counter()
+        for machine_name, prompt in recorder.asked[:count]:
+            route = executor.routes[(machine_name, False)]
+            batch = route.tokenizer([prompt], return_tensors="pt")
+            eos = route.tokenizer.eos_token_id
+            if name == "generate":
+                with torch.inference_mode():
+                    route.model.generate(**batch, max_new_tokens=64, do_sample=False, eos_token_id=eos,
+                                         pad_token_id=route.tokenizer.pad_token_id)
+            else:
+                guess = own.get((machine_name, prompt)) if name == "lean, right guess" else None
+                out = route.decoder.generate(batch["input_ids"], batch["attention_mask"], 64, eos,
+                                             [guess] if guess else None)
+                own[(machine_name, prompt)] = out[0]
+        timings[name] = (time.perf_counter() - start) / len(recorder.asked[:count]) * 1000
+        table.add_row(name, f"{timings[name]:.1f}", f"{timings[name] / timings['generate']:.2f}")
     Console().print(table)
 
 
