@@ -72,8 +72,10 @@ def machine_row(run: Path, args) -> dict:
     report = run / "eval" / "report.json"
     if not report.is_file():
         # The rule aligner: the table measures the executor (a model aligner spells the operands).
+        # A tape command is ~25 tokens: a lost model stops at 64, not at twice its long prompt.
+        limit = ["--max-new-tokens", "64"] if args.mode == "tape" else []
         check(caef(["eval", "--model", str(run), "--machine", "add", "--lengths", args.lengths, "--n", str(args.n),
-                    "--rule-aligner", "--out", str(report.parent)]), "eval")
+                    "--rule-aligner", *limit, "--out", str(report.parent)]), "eval")
     rows = json.loads(report.read_text())["by_class"]
     return {str(r["len_a"]): r["end_to_end_accuracy"] for r in rows}
 

@@ -29,15 +29,16 @@ from caef_dsl.cli import main as caef
 STAGES = ("compile", "train", "eval", "crosscheck")
 
 # What each view needs on this 2-core CPU (docs/results.md has the runs behind these numbers).
-# head: nothing grows with the operands, so few problems train it and it is evaluated far past
-# its training lengths. tape and full read whole state lines: more problems and steps, and
-# evaluated at the trained lengths only (positions never seen in training break them).
-# head: nothing grows with the operands: the decisions of 40 problems per length class, each
-# once (`--distinct`), callees included, trained until every held-out one is right.
+# head: nothing grows with the operands: the decisions of 4,000 problems spread over the
+# machine's length classes (40 per class for ADD's 100, 400 for a one-operand machine's 10, so
+# it meets its whole table too), each once (`--distinct`), callees included, trained until every
+# held-out one is right, and evaluated far past the training lengths. tape and full read whole
+# state lines: more problems and steps, evaluated at the trained lengths (positions never seen
+# in training break them).
 RECIPES = {
-    "head": {"per_class": 40, "max_steps": 6000, "budget": 60, "lengths": "1-10,20,50,100"},
-    "tape": {"per_class": 500, "max_steps": 8000, "budget": 45, "lengths": "1-10"},
-    "full": {"per_class": 500, "max_steps": 4000, "budget": 36, "lengths": "1-10"},
+    "head": {"problems": 4000, "max_steps": 6000, "budget": 60, "lengths": "1-10,20,50,100"},
+    "tape": {"problems": 50000, "max_steps": 8000, "budget": 45, "lengths": "1-10"},
+    "full": {"problems": 50000, "max_steps": 4000, "budget": 36, "lengths": "1-10"},
 }
 
 
@@ -59,8 +60,9 @@ def parse_args(argv):
                         help=f"optimizer steps at most (default {recipe_help('max_steps')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
     parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
-    parser.add_argument("--per-class", type=int,
-                        help=f"training problems per length class (default {recipe_help('per_class')})")
+    parser.add_argument("--problems", type=int,
+                        help=f"training problems, spread evenly over the machine's length classes "
+                             f"(default {recipe_help('problems')})")
     parser.add_argument("--lengths",
                         help=f"evaluation lengths, a and b equally long (default {recipe_help('lengths')})")
     parser.add_argument("--n", type=int, default=100, help="evaluation problems per length (default 100)")
@@ -87,6 +89,19 @@ def stage(title: str, argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
     return time.perf_counter() - start
 
 
+def per_class(machine: str, digits: str, problems: int) -> int:
+    """Problems per (len a, len b) class so that the machine's nonempty classes hold `problems`."""
+    from caef_dsl.api import load_machines
+    from caef_dsl.sampling import capacity, constraint_for, parse_range
+    machines = load_machines(*([machine] if machine.endswith(".tm") else []))
+    name = machines.resolve(machine)
+    constraint = constraint_for(name, len(machines.machines[name].operands))
+    low, high = parse_range(digits)
+    b_lengths = [None] if constraint.operands == 1 else range(low, high + 1)
+    classes = sum(capacity(constraint, la, lb) > 0 for la in range(low, high + 1) for lb in b_lengths)
+    return -(-problems // max(classes, 1))
+
+
 def b_lengths(machine: str, lengths: str) -> list[str]:
     """`caef eval` options that keep b valid at every length of a: MUL's b is at most 30."""
     from caef_dsl.api import load_machines
@@ -108,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if "compile" not in args.skip:
         seconds["compile"] = stage("1. compile the machine's traces into training data", [
             "compile", args.machine, "--mode", args.mode, "--digits", args.digits,
-            "--per-class", str(args.per_class), "--whole-small-classes", "--seed", str(args.seed),
+            "--per-class", str(per_class(args.machine, args.digits, args.problems)), "--whole-small-classes", "--seed", str(args.seed),
             "--kind", "executor", *(["--with-callees", "--distinct"] if head else []),
             "--out", str(data), "--force"])
     if "train" not in args.skip:

@@ -6,14 +6,22 @@ from trainer import demo
 
 def test_each_mode_has_its_recipe_and_options_override_it():
     tape = demo.parse_args(["--mode", "tape"])
-    assert (tape.per_class, tape.max_steps, tape.lengths) == (500, 8000, "1-10")
+    assert (tape.problems, tape.max_steps, tape.lengths) == (50000, 8000, "1-10")
     head = demo.parse_args(["--budget", "3", "--lengths", "1-4"])
-    assert (head.mode, head.budget, head.lengths, head.per_class) == ("head", 3.0, "1-4", 40)
+    assert (head.mode, head.budget, head.lengths, head.problems) == ("head", 3.0, "1-4", 4000)
+
+
+def test_the_problems_spread_over_the_length_classes_a_machine_has():
+    """ADD has 100 classes of 1-10 digits; MUL_DIGIT's d is one digit and LEFT_MASK takes one
+    operand: 10 classes, so ten times the problems per class — and every decision of the table."""
+    assert demo.per_class("add", "1-10", 4000) == 40
+    assert demo.per_class("mul_digit", "1-10", 4000) == demo.per_class("left_mask", "1-10", 4000) == 400
+    assert demo.per_class("add", "1-2", 10) == 3
 
 
 def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert demo.main(["--model", "nano", "--mode", "tape", "--per-class", "3", "--digits", "1-2",
+    assert demo.main(["--model", "nano", "--mode", "tape", "--problems", "12", "--digits", "1-2",
                       "--max-steps", "4", "--lengths", "1-2", "--n", "2",
                       "--crosscheck-examples", "2", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
@@ -27,7 +35,7 @@ def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, ca
 
 def test_the_head_demo_of_a_composite_compiles_its_callees_and_can_reuse_a_library(tmp_path):
     out = tmp_path / "demo-mul"
-    assert demo.main(["--machine", "mul", "--model", "nano", "--per-class", "2", "--digits", "1-2",
+    assert demo.main(["--machine", "mul", "--model", "nano", "--problems", "8", "--digits", "1-2",
                       "--max-steps", "3", "--lengths", "1,3", "--n", "2", "--crosscheck-examples", "2",
                       "--out", str(out)]) == 0
     run = json.loads((out / "run" / "caef_run.json").read_text())
