@@ -89,26 +89,28 @@ def stage(title: str, argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
     return time.perf_counter() - start
 
 
-def per_class(machine: str, digits: str, problems: int) -> int:
-    """Problems per (len a, len b) class so that the machine's nonempty classes hold `problems`."""
-    from caef_dsl.api import load_machines
-    from caef_dsl.sampling import capacity, constraint_for, parse_range
-    machines = load_machines(*([machine] if machine.endswith(".tm") else []))
-    name = machines.resolve(machine)
-    constraint = constraint_for(name, len(machines.machines[name].operands))
-    low, high = parse_range(digits)
-    b_lengths = [None] if constraint.operands == 1 else range(low, high + 1)
-    classes = sum(capacity(constraint, la, lb) > 0 for la in range(low, high + 1) for lb in b_lengths)
-    return -(-problems // max(classes, 1))
-
-
-def b_lengths(machine: str, lengths: str) -> list[str]:
-    """`caef eval` options that keep b valid at every length of a: MUL's b is at most 30."""
+def constraint(machine: str):
+    """The operand constraint `caef compile` and `caef eval` draw the machine's problems under."""
     from caef_dsl.api import load_machines
     from caef_dsl.sampling import constraint_for
     machines = load_machines(*([machine] if machine.endswith(".tm") else []))
     name = machines.resolve(machine)
-    limit = constraint_for(name, len(machines.machines[name].operands)).b_limit
+    return constraint_for(name, len(machines.machines[name].operands))
+
+
+def per_class(machine: str, digits: str, problems: int) -> int:
+    """Problems per (len a, len b) class so that the machine's nonempty classes hold `problems`."""
+    from caef_dsl.sampling import capacity, parse_range
+    drawn = constraint(machine)
+    low, high = parse_range(digits)
+    b_lengths = [None] if drawn.operands == 1 else range(low, high + 1)
+    classes = sum(capacity(drawn, la, lb) > 0 for la in range(low, high + 1) for lb in b_lengths)
+    return -(-problems // max(classes, 1))
+
+
+def b_lengths(machine: str) -> list[str]:
+    """`caef eval` options that keep b valid at every length of a: MUL's b is at most 30."""
+    limit = constraint(machine).b_limit
     return ["--digits-b", f"1-{len(str(limit))}"] if limit is not None else []
 
 
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if "eval" not in args.skip:
         seconds["eval"] = stage("3. evaluate against the interpreter, every step checked (rule aligner)", [
             "eval", "--model", str(run), "--machine", args.machine, "--lengths", args.lengths,
-            *b_lengths(args.machine, args.lengths), "--n", str(args.n), "--seed", str(args.seed + 1),
+            *b_lengths(args.machine), "--n", str(args.n), "--seed", str(args.seed + 1),
             "--rule-aligner", "--out", str(report)])
     if "crosscheck" not in args.skip:
         seconds["crosscheck"] = stage("4. cross-check with hypothesis, shrinking any failure", [
