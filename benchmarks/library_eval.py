@@ -21,8 +21,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from caef_dsl.sampling import constraint_for
 from trainer import open_library
-from trainer.evaluate import write_report
+from trainer.evaluate import b_digits, write_report
 
 OPERATORS = ["add", "sub", "equal", "greater_than", "less_than", "mul", "div", "long_mul", "long_div", "long_mod"]
 LONG = {"long_mul", "long_div", "long_mod"}
@@ -45,7 +46,8 @@ def main() -> None:
     rows = {}
     for op in args.operators:
         started = time.perf_counter()
-        b = "1-2" if op == "mul" else None
+        name = library.machines.resolve(op)
+        b = b_digits(constraint_for(name, len(library.machines.machines[name].operands)))
         report = library.evaluate(op, lengths=args.lengths, digits_b=b, n=args.n, progress=True)
         longest = library.evaluate(op, lengths=str(args.longest), digits_b=b, n=args.n_long if op in LONG else args.n,
                                    progress=True)

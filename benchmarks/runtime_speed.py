@@ -25,7 +25,7 @@ from rich.table import Table
 
 from caef_dsl import load_machines
 from caef_dsl.interpreter import run
-from caef_dsl.sampling import class_key, class_pairs, constraint_for
+from trainer.evaluate import draw
 from trainer.runtime import Runtime, make_task
 
 DEFAULT_ROWS = ["add:100", "add:1000", "long_mul:20", "long_mul:100"]
@@ -33,8 +33,7 @@ PROBLEMS = {"add": 4, "long_mul": 1}
 
 
 def problems(machines, machine: str, digits: int, count: int, seed: int = 3) -> list:
-    name = machines.resolve(machine)
-    pairs = class_pairs(constraint_for(name, 2), digits, digits, count, 0, class_key(seed, name, digits, digits))
+    pairs = draw(machines, machines.resolve(machine), digits, digits, count, seed)
     return [make_task(machines, machine, a, b) for a, b in pairs]
 
 
@@ -51,7 +50,8 @@ def matmul_flops() -> float:
 def flops_per_token(model) -> float:
     """Multiply-adds of one token through the model, attention over a short context excluded:
     2 per weight of every layer and of the output head."""
-    body = sum(p.numel() for name, p in model.named_parameters() if "embed_tokens" not in name)
+    body = sum(p.numel() for name, p in model.named_parameters()
+               if "embed_tokens" not in name and "lm_head" not in name)
     return 2.0 * (body + model.get_output_embeddings().weight.numel())
 
 
@@ -114,7 +114,6 @@ class Recorder:
 
     def __init__(self, executor):
         self.executor, self.asked = executor, []
-        self.mode = executor.mode
 
     def __getattr__(self, name):
         return getattr(self.executor, name)

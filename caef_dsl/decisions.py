@@ -20,7 +20,8 @@ Decision = tuple[str, str, str]  # machine, head view, command
 def decisions(machines: MachineSet, name: str, classes: list[tuple[int, int | None]], per_class: int,
               seed: int = 0) -> set[Decision]:
     """The decisions of `per_class` seeded problems of each class (len a, len b) of machine
-    `name` (declared), drawn as `caef compile` draws them, edge cases first."""
+    `name` (declared), drawn by the sampler `caef compile` uses, a tenth of them (at least one)
+    edge cases: carry chains and zeros are where a new decision would show first."""
     constraint = constraint_for(name, len(machines.machines[name].operands))
     found: set[Decision] = set()
     for la, lb in classes:

@@ -110,8 +110,9 @@ def per_class(machine: str, digits: str, problems: int) -> int:
 
 def b_lengths(machine: str) -> list[str]:
     """`caef eval` options that keep b valid at every length of a: MUL's b is at most 30."""
-    limit = constraint(machine).b_limit
-    return ["--digits-b", f"1-{len(str(limit))}"] if limit is not None else []
+    from trainer.evaluate import b_digits
+    digits = b_digits(constraint(machine))
+    return ["--digits-b", digits] if digits else []
 
 
 def main(argv: list[str] | None = None) -> int:

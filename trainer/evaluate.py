@@ -61,6 +61,12 @@ def classes(operands: int, *, digits: str = "1-10", lengths: str | None = None,
     return [(la, lb) for la in parse_lengths(digits) for lb in (b_lengths or parse_lengths(digits))]
 
 
+def b_digits(constraint) -> str | None:
+    """The lengths of b that are valid at every length of a, as `--digits-b` takes them (MUL's
+    b is at most 30: "1-2"); None where b has no cap."""
+    return None if constraint.b_limit is None else f"1-{len(str(constraint.b_limit))}"
+
+
 def draw(machines, name: str, la: int, lb: int | None, n: int, seed: int) -> list:
     """Up to n distinct valid operand pairs of the class, uniformly drawn (no edge cases: the
     accuracy of the class, not of its hardest corners; `caef crosscheck` hunts those)."""
