@@ -32,13 +32,15 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # head: nothing grows with the operands: the decisions of 4,000 problems spread over the
 # machine's length classes (40 per class for ADD's 100, 400 for a one-operand machine's 10, so
 # it meets its whole table too), each once (`--distinct`), callees included, trained until every
-# held-out one is right, and evaluated far past the training lengths. tape and full read whole
+# held-out one is right, and evaluated far past the training lengths; at a quarter of the
+# preset's learning rate: at 2e-3 a small table (DIGIT_SUM's 92 decisions) sits on a plateau
+# for thousands of steps, and ADD needs 900 steps where 5e-4 needs 400. tape and full read whole
 # state lines: more problems and steps, evaluated at the trained lengths (positions never seen
 # in training break them).
 RECIPES = {
-    "head": {"problems": 4000, "max_steps": 6000, "budget": 60, "lengths": "1-10,20,50,100"},
-    "tape": {"problems": 50000, "max_steps": 8000, "budget": 45, "lengths": "1-10"},
-    "full": {"problems": 50000, "max_steps": 4000, "budget": 36, "lengths": "1-10"},
+    "head": {"problems": 4000, "max_steps": 6000, "lr": 5e-4, "budget": 60, "lengths": "1-10,20,50,100"},
+    "tape": {"problems": 50000, "max_steps": 8000, "lr": 2e-3, "budget": 45, "lengths": "1-10"},
+    "full": {"problems": 50000, "max_steps": 4000, "lr": 2e-3, "budget": 36, "lengths": "1-10"},
 }
 
 
@@ -58,6 +60,7 @@ def parse_args(argv):
                         help=f"training wall-clock safety limit (default {recipe_help('budget')})")
     parser.add_argument("--max-steps", type=int,
                         help=f"optimizer steps at most (default {recipe_help('max_steps')})")
+    parser.add_argument("--lr", type=float, help=f"peak learning rate (default {recipe_help('lr')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
     parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
     parser.add_argument("--problems", type=int,
@@ -132,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     if "train" not in args.skip:
         seconds["train"] = stage("2. train a model from scratch on the CPU", [
             "train", "--data", str(data), "--out", str(run), "--model", args.model, "--epochs", "1000000",
-            "--time-budget", str(args.budget), "--max-steps", str(args.max_steps), "--seed", str(args.seed),
+            "--time-budget", str(args.budget), "--max-steps", str(args.max_steps), "--lr", str(args.lr),
+            "--seed", str(args.seed),
             *(["--stop-at-accuracy", "1.0", "--eval-every", "100", "--warmup", "100"] if head else [])])
     if "eval" not in args.skip:
         seconds["eval"] = stage("3. evaluate against the interpreter, every step checked (rule aligner)", [

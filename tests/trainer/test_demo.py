@@ -9,6 +9,7 @@ def test_each_mode_has_its_recipe_and_options_override_it():
     assert (tape.problems, tape.max_steps, tape.lengths) == (50000, 8000, "1-10")
     head = demo.parse_args(["--budget", "3", "--lengths", "1-4"])
     assert (head.mode, head.budget, head.lengths, head.problems) == ("head", 3.0, "1-4", 4000)
+    assert (head.lr, tape.lr, demo.parse_args(["--lr", "1e-3"]).lr) == (5e-4, 2e-3, 1e-3)
 
 
 def test_the_problems_spread_over_the_length_classes_a_machine_has():
@@ -38,6 +39,7 @@ def test_the_head_demo_of_a_composite_compiles_its_callees_and_can_reuse_a_libra
     assert demo.main(["--machine", "mul", "--model", "nano", "--problems", "8", "--digits", "1-2",
                       "--max-steps", "3", "--lengths", "1,3", "--n", "2", "--crosscheck-examples", "2",
                       "--out", str(out)]) == 0
+    assert json.loads((out / "run" / "metrics.json").read_text())["learning_rate"] == 5e-4  # the head recipe's
     run = json.loads((out / "run" / "caef_run.json").read_text())
     assert run["mode"] == "head" and set(run["machines"]) == {"MUL", "LESS_THAN", "ADD"}
     manifest = json.loads((out / "data" / "manifest.json").read_text())
