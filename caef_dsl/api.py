@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from .interpreter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, Trace, run
 from .library import MachineSet, load
@@ -17,6 +18,12 @@ def _cached_library(specs: tuple[str, ...]) -> MachineSet:
 def load_machines(*specs: str) -> MachineSet:
     """The machine library plus the .tm files among `specs`, checked (cached per specs)."""
     return _cached_library(tuple(specs))
+
+
+def machines_for(machine: str) -> MachineSet:
+    """The library `machine` resolves in: plus its file where it names one (a .tm path), the
+    library alone for a file stem or a declared name (`add`, `ADD`)."""
+    return load_machines(*([machine] if machine.endswith(".tm") or Path(machine).is_file() else []))
 
 
 @dataclass
@@ -37,7 +44,7 @@ class TraceResult:
 def trace(machine: str, *operands, max_steps: int = DEFAULT_MAX_STEPS,
           max_depth: int = DEFAULT_MAX_DEPTH, machines: MachineSet | None = None) -> TraceResult:
     """Run `machine` (file stem, declared name or path to a .tm file) on `operands`."""
-    machines = machines or load_machines(*([machine] if machine.endswith(".tm") else []))
+    machines = machines or machines_for(machine)
     name = machines.resolve(machine)
     return TraceResult(name, run(machines.executables, name, list(operands),
                                  max_steps=max_steps, max_depth=max_depth))

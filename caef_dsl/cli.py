@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import ast
-from .api import load_machines
+from .api import load_machines, machines_for
 from .errors import CaefError, CheckError
 from .interpreter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, run
 from .library import MachineSet
@@ -107,10 +107,6 @@ def _new_decisions(args, names: list[str]) -> int:
 
 # ---- trace -------------------------------------------------------------------------------
 
-def _library_for(spec: str) -> MachineSet:
-    return load_machines(*([spec] if spec.endswith(".tm") or Path(spec).is_file() else []))
-
-
 def _trace_json(machines: MachineSet, name: str, operands: list, args) -> dict:
     trace = run(machines.executables, name, operands, max_steps=args.max_steps, max_depth=args.max_depth)
     return {"machine": name, "operands": [str(o) for o in operands], "steps": step_pairs(trace),
@@ -169,7 +165,7 @@ def _print_trace_table(machines: MachineSet, name: str, operands: list, args):
 
 
 def cmd_trace(args) -> int:
-    machines = _library_for(args.machine)
+    machines = machines_for(args.machine)
     name = machines.resolve(args.machine)
     if args.batch:
         if not args.json:
@@ -243,7 +239,7 @@ def graph_text(machine: ast.Machine, mermaid: bool = False) -> str:
 
 
 def cmd_graph(args) -> int:
-    machines = _library_for(args.machine)
+    machines = machines_for(args.machine)
     print(graph_text(machines.machines[machines.resolve(args.machine)], mermaid=args.mermaid), end="")
     return 0
 

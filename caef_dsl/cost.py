@@ -214,9 +214,9 @@ def print_table(name: str, rows: list[Row], args, console=None) -> None:
 
 
 def run(args) -> int:
-    from .api import load_machines
+    from .api import machines_for
     spec = args.machine
-    machines = load_machines(*([spec] if spec.endswith(".tm") or Path(spec).is_file() else []))
+    machines = machines_for(spec)
     name = machines.resolve(spec)
     from rich.console import Console
     from rich.progress import Progress

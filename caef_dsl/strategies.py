@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from .api import load_machines
+from .api import machines_for
 from .sampling import constraint_for, highest, lowest
 
 # How a number is drawn; the first shape is what failures shrink to.
@@ -51,7 +51,7 @@ def operands(machine: str, max_digits: int = 20, *, min_digits: int = 1, b_cap: 
     DIV (a // b <= 30) apply unless overridden."""
     if not 1 <= min_digits <= max_digits:
         raise ValueError(f"need 1 <= min_digits <= max_digits, got {min_digits}, {max_digits}")
-    machines = machines or load_machines(*([machine] if machine.endswith(".tm") else []))
+    machines = machines or machines_for(machine)
     name = machines.resolve(machine)
     c = constraint_for(name, len(machines.machines[name].operands), b_cap=b_cap, quotient_cap=quotient_cap)
     if c.operands == 1:

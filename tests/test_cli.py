@@ -17,6 +17,8 @@ def test_trace_accepts_a_path_and_a_declared_name(capsys):
     assert json.loads(capsys.readouterr().out)["result"] == "True"
     assert main(["trace", "GREATER_THAN", "12", "13", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["result"] == "False"
+    assert main(["trace", "examples/digit_sum.tm", "987", "--json"]) == 0  # a machine not in machines/
+    assert json.loads(capsys.readouterr().out)["result"] == str(987 % 9)
 
 
 def test_trace_table_shows_steps_and_result(capsys):

@@ -65,8 +65,8 @@ class ModelChecker:
     `models`: run folders, an executor (`trainer.runtime.Executor`) or a `Runtime`."""
 
     def __init__(self, models, machine: str, machines=None, **runtime_options):
-        from caef_dsl.api import load_machines
-        self.machines = machines or load_machines(*([machine] if str(machine).endswith(".tm") else []))
+        from caef_dsl.api import machines_for
+        self.machines = machines or machines_for(str(machine))
         self.machine = self.machines.resolve(str(machine))
         if isinstance(models, Runtime):
             self.runtime = models
@@ -158,10 +158,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from caef_dsl.api import load_machines
+    from caef_dsl.api import machines_for
     from trainer.runtime import open_runtime
 
-    machines = load_machines(*([args.machine] if args.machine.endswith(".tm") else []))
+    machines = machines_for(args.machine)
     checker = ModelChecker(open_runtime(args, machines), args.machine, machines)
     out = console()
     with out.status(f"cross-checking {checker.machine} against the interpreter"):

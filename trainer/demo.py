@@ -94,9 +94,9 @@ def stage(title: str, argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
 
 def constraint(machine: str):
     """The operand constraint `caef compile` and `caef eval` draw the machine's problems under."""
-    from caef_dsl.api import load_machines
+    from caef_dsl.api import machines_for
     from caef_dsl.sampling import constraint_for
-    machines = load_machines(*([machine] if machine.endswith(".tm") else []))
+    machines = machines_for(machine)
     name = machines.resolve(machine)
     return constraint_for(name, len(machines.machines[name].operands))
 

@@ -252,10 +252,10 @@ def evaluate(runtime, machines, name: str, wanted: list, n: int, seed: int = DEF
 
 
 def run(args) -> int:
-    from caef_dsl.api import load_machines
+    from caef_dsl.api import machines_for
     from trainer.runtime import open_runtime
 
-    machines = load_machines(*([args.machine] if args.machine.endswith(".tm") else []))
+    machines = machines_for(args.machine)
     name = machines.resolve(args.machine)
     wanted = classes(len(machines.machines[name].operands), digits=args.digits, lengths=args.lengths,
                      digits_b=args.digits_b)
