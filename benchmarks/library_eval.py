@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from caef_dsl.sampling import constraint_for
+from caef_dsl.sampling import machine_constraint
 from trainer import open_library
 from trainer.evaluate import b_digits, write_report
 
@@ -46,8 +46,7 @@ def main() -> None:
     rows = {}
     for op in args.operators:
         started = time.perf_counter()
-        name = library.machines.resolve(op)
-        b = b_digits(constraint_for(name, len(library.machines.machines[name].operands)))
+        b = b_digits(machine_constraint(library.machines, library.machines.resolve(op)))
         report = library.evaluate(op, lengths=args.lengths, digits_b=b, n=args.n, progress=True)
         longest = library.evaluate(op, lengths=str(args.longest), digits_b=b, n=args.n_long if op in LONG else args.n,
                                    progress=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from caef_dsl.cli import main as caef
+from trainer.data import random_positions
 from trainer.model import load_run
 
 
@@ -63,7 +64,7 @@ def main() -> None:
                 prompt = tokenizer(r["prompt"])["input_ids"]
                 want = tokenizer(r["completion"], add_special_tokens=False)["input_ids"] + [eos]
                 width = len(prompt) + len(want) + 8
-                drawn = torch.rand(span, generator=generator).topk(width).indices.sort().values
+                drawn = random_positions(1, width, span, generator)[0]
                 for how, positions in zip(right, (torch.arange(width), drawn)):
                     right[how] += command(model, prompt, positions, len(want) + 8, eos) == want
             print(f"{digits:>3} digits, {len(records)} steps: "

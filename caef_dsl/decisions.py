@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .interpreter import run
 from .library import MachineSet
-from .sampling import capacity, class_key, class_pairs, constraint_for, parse_lengths
+from .sampling import capacity, class_key, class_pairs, machine_constraint, parse_lengths
 from .views import executor_examples
 
 Decision = tuple[str, str, str]  # machine, head view, command
@@ -22,7 +22,7 @@ def decisions(machines: MachineSet, name: str, classes: list[tuple[int, int | No
     """The decisions of `per_class` seeded problems of each class (len a, len b) of machine
     `name` (declared), drawn by the sampler `caef compile` uses, a tenth of them (at least one)
     edge cases: carry chains and zeros are where a new decision would show first."""
-    constraint = constraint_for(name, len(machines.machines[name].operands))
+    constraint = machine_constraint(machines, name)
     found: set[Decision] = set()
     for la, lb in classes:
         count = min(per_class, capacity(constraint, la, lb))

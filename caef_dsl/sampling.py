@@ -105,6 +105,13 @@ def constraint_for(name: str, operands: int, *, b_cap: int | None = None,
     return constraint
 
 
+def machine_constraint(machines, name: str, *, b_cap: int | None = None,
+                       quotient_cap: int | None = None) -> Constraint:
+    """`constraint_for` the declared machine `name` of the MachineSet `machines` (its arity
+    read from its declaration)."""
+    return constraint_for(name, len(machines.machines[name].operands), b_cap=b_cap, quotient_cap=quotient_cap)
+
+
 # ---- counting and boxing a class ---------------------------------------------------------
 
 def _sum_clamped(p: int, s: int, lo: int, hi: int, w: int) -> int:

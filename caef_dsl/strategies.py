@@ -13,7 +13,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from .api import machines_for
-from .sampling import constraint_for, highest, lowest
+from .sampling import highest, lowest, machine_constraint
 
 # How a number is drawn; the first shape is what failures shrink to.
 SHAPES = ("plain", "nines", "power", "chain", "repeated")
@@ -53,7 +53,7 @@ def operands(machine: str, max_digits: int = 20, *, min_digits: int = 1, b_cap: 
         raise ValueError(f"need 1 <= min_digits <= max_digits, got {min_digits}, {max_digits}")
     machines = machines or machines_for(machine)
     name = machines.resolve(machine)
-    c = constraint_for(name, len(machines.machines[name].operands), b_cap=b_cap, quotient_cap=quotient_cap)
+    c = machine_constraint(machines, name, b_cap=b_cap, quotient_cap=quotient_cap)
     if c.operands == 1:
         return numbers(min_digits, max_digits).map(lambda a: (a, None))
     if c.b_limit is None:

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from caef_dsl.interpreter import run
 from caef_dsl.sampling import (CONSTRAINTS, Constraint, Permutation, _sum_clamped, capacity,
-                               class_pairs, constraint_for, highest, in_class, lowest)
+                               class_pairs, constraint_for, highest, in_class, lowest, machine_constraint)
 from caef_dsl.strategies import numbers, operands
 
 TABLE = sorted(CONSTRAINTS.items()) + [("ADD", Constraint()), ("MUL*", constraint_for("MUL", 2, b_cap=12)),
@@ -123,7 +123,7 @@ def test_operands_are_valid_and_run(machine, machines):
     name = machines.resolve(machine)
     if name not in machines.machines:
         pytest.skip(f"{machine} is not in the library")
-    constraint = constraint_for(name, len(machines.machines[name].operands))
+    constraint = machine_constraint(machines, name)
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(operands(machine, max_digits=5))

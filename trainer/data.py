@@ -197,9 +197,14 @@ class PadCollator:
         if self.random_positions:
             if width > self.random_positions:
                 raise TrainerError(f"an example of {width} tokens does not fit --random-positions {self.random_positions}")
-            draws = torch.rand(len(examples), self.random_positions, generator=self.generator)
-            batch["position_ids"] = draws.topk(width, dim=1).indices.sort(dim=1).values
+            batch["position_ids"] = random_positions(len(examples), width, self.random_positions, self.generator)
         return batch
+
+
+def random_positions(rows: int, width: int, span: int, generator: torch.Generator) -> torch.Tensor:
+    """Per row, `width` distinct position ids drawn from 0..span-1, in increasing order."""
+    draws = torch.rand(rows, span, generator=generator)
+    return draws.topk(width, dim=1).indices.sort(dim=1).values
 
 
 def write_dataset(

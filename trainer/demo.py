@@ -34,7 +34,7 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # it meets its whole table too), each once (`--distinct`), callees included, trained until every
 # held-out one is right, and evaluated far past the training lengths; at a quarter of the
 # preset's learning rate: at 2e-3 a small table (DIGIT_SUM's 92 decisions) sits on a plateau
-# for thousands of steps, and ADD needs 900 steps where 5e-4 needs 400. tape and full read whole
+# for thousands of steps, and ADD needs 900 steps where 5e-4 needs 500. tape and full read whole
 # state lines: more problems and steps, evaluated at the trained lengths (positions never seen
 # in training break them).
 RECIPES = {
@@ -95,10 +95,9 @@ def stage(title: str, argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
 def constraint(machine: str):
     """The operand constraint `caef compile` and `caef eval` draw the machine's problems under."""
     from caef_dsl.api import machines_for
-    from caef_dsl.sampling import constraint_for
+    from caef_dsl.sampling import machine_constraint
     machines = machines_for(machine)
-    name = machines.resolve(machine)
-    return constraint_for(name, len(machines.machines[name].operands))
+    return machine_constraint(machines, machines.resolve(machine))
 
 
 def per_class(machine: str, digits: str, problems: int) -> int:
@@ -129,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     if "compile" not in args.skip:
         seconds["compile"] = stage("1. compile the machine's traces into training data", [
             "compile", args.machine, "--mode", args.mode, "--digits", args.digits,
-            "--per-class", str(per_class(args.machine, args.digits, args.problems)), "--whole-small-classes", "--seed", str(args.seed),
+            "--per-class", str(per_class(args.machine, args.digits, args.problems)), "--whole-small-classes",
+            "--seed", str(args.seed),
             "--kind", "executor", *(["--with-callees", "--distinct"] if head else []),
             "--out", str(data), "--force"])
     if "train" not in args.skip:
