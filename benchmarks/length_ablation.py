@@ -31,9 +31,10 @@ SETTINGS = {
     "nope": ["--rope-layers", "0"],                # no position encoding (Kazemnejad et al. 2023)
     "rope-first": ["--rope-layers", "1"],          # RoPE in the first layer only, NoPE above
     "random-positions": ["--random-positions", "1024"],  # Ruoss et al. 2023
+    "varied-density": ["--random-positions", "1024", "--varied-density"],  # … at every spacing up to 1024
     "direct": [],                                  # no machine: a+b= → the sum
 }
-DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "direct"]
+DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "varied-density", "direct"]
 
 
 def parse_args(argv=None):

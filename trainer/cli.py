@@ -49,7 +49,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                                 "0: no position encoding at all (default: every layer, a plain Llama)")
     positions.add_argument("--random-positions", type=int, metavar="N",
                            help="train on position ids drawn as sorted random positions of 0..N-1 (randomized "
-                                "positional encodings), so short examples meet the distances of long ones")
+                                "positional encodings), so short examples meet the distances of long ones; "
+                                "inference draws them the same way")
+    positions.add_argument("--varied-density", action="store_true",
+                           help="with --random-positions: each example takes consecutive positions of a draw of "
+                                "a random size, so training meets the denser positions of longer lines too")
 
     budget = parser.add_argument_group("budget (whichever ends first)")
     budget.add_argument("--max-steps", type=int, help="optimizer steps")

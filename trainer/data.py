@@ -132,6 +132,10 @@ class TokenizedDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.examples)
 
+    def longest_completion(self) -> int:
+        """Tokens of the longest completion, its EOS included."""
+        return max(sum(label != IGNORE_INDEX for label in e["labels"]) for e in self.examples)
+
     def __getitem__(self, index: int) -> dict:
         return self.examples[index]
 
@@ -177,12 +181,15 @@ class PadCollator:
 
     With `random_positions` N, each example's position ids are a sorted random draw of distinct
     positions from 0..N-1 (Ruoss et al. 2023, randomized positional encodings): a model trained
-    on short examples meets the distances of long ones; inference numbers positions 0, 1, 2, ….
+    on short examples meets the distances of long ones; inference draws them the same way
+    (`prompt_positions`). `varied_density`: see `random_positions`.
     """
 
-    def __init__(self, pad_token_id: int, random_positions: int | None = None, seed: int = 0):
+    def __init__(self, pad_token_id: int, random_positions: int | None = None, seed: int = 0,
+                 varied_density: bool = False):
         self.pad_token_id = pad_token_id
         self.random_positions = random_positions
+        self.varied_density = varied_density
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
@@ -197,14 +204,39 @@ class PadCollator:
         if self.random_positions:
             if width > self.random_positions:
                 raise TrainerError(f"an example of {width} tokens does not fit --random-positions {self.random_positions}")
-            batch["position_ids"] = random_positions(len(examples), width, self.random_positions, self.generator)
+            batch["position_ids"] = random_positions(len(examples), width, self.random_positions, self.generator,
+                                                     varied_density=self.varied_density)
         return batch
 
 
-def random_positions(rows: int, width: int, span: int, generator: torch.Generator) -> torch.Tensor:
-    """Per row, `width` distinct position ids drawn from 0..span-1, in increasing order."""
-    draws = torch.rand(rows, span, generator=generator)
-    return draws.topk(width, dim=1).indices.sort(dim=1).values
+def random_positions(rows: int, width: int, span: int, generator: torch.Generator, *,
+                     varied_density: bool = False) -> torch.Tensor:
+    """Per row, `width` distinct position ids drawn from 0..span-1, in increasing order.
+
+    A draw of `width` positions spaces them by about span/width, so a model trained on short
+    lines only meets sparse positions, and a long line at inference is denser than any it saw.
+    With `varied_density`, each row is instead `width` consecutive positions of a draw of a
+    random count between `width` and `span`: every spacing a line up to `span` tokens has.
+    """
+    if not varied_density:
+        return torch.rand(rows, span, generator=generator).topk(width, dim=1).indices.sort(dim=1).values
+    counts = torch.randint(width, span + 1, (rows,), generator=generator).tolist()
+    rows_drawn = []
+    for count in counts:
+        drawn = torch.rand(span, generator=generator).topk(count).indices.sort().values
+        first = int(torch.randint(0, count - width + 1, (1,), generator=generator))
+        rows_drawn.append(drawn[first:first + width])
+    return torch.stack(rows_drawn)
+
+
+def prompt_positions(text: str, count: int, span: int, draw: int = 0) -> torch.Tensor:
+    """The position ids inference gives a prompt of a random-positions run: `count` (its tokens
+    and room for the completion) drawn like a training example, seeded by the prompt's text and
+    the draw's number, so that a completion stays a function of its prompt (the runtime's memo
+    is exact)."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=draw.to_bytes(16, "little"))
+    seed = int.from_bytes(digest.digest(), "little")
+    return random_positions(1, count, span, torch.Generator().manual_seed(seed))[0]
 
 
 def write_dataset(

@@ -63,19 +63,27 @@ class GreedyDecoder:
 
     @torch.inference_mode()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, max_new_tokens: int,
-                 eos_token_id: int, drafts: list[list[int]] | None = None) -> list[list[int]]:
+                 eos_token_id: int, drafts: list[list[int]] | None = None,
+                 positions: list[torch.Tensor] | None = None) -> list[list[int]]:
         """Greedy continuations of a left-padded batch: per row, the tokens up to and including
-        the first EOS, or `max_new_tokens` tokens without one. `drafts`: a guess per row."""
+        the first EOS, or `max_new_tokens` tokens without one. `drafts`: a guess per row.
+        `positions`: per row, the position ids of its tokens from its first real one on (default
+        0, 1, 2, …); tokens past the end of a row's ids go on at their mean spacing."""
         batch, width = input_ids.shape
         device = input_ids.device
         pending = [list(d[:max_new_tokens]) for d in drafts] if drafts else [[] for _ in range(batch)]
         longest = max(map(len, pending))
         dtype = self.model.model.embed_tokens.weight.dtype
+        start = (attention_mask.shape[1] - attention_mask.long().sum(-1)).tolist()
+        # Room for every slot a round writes: a row's padding past its own feed included (round 0
+        # pads the feeds of a left-padded batch to the longest one, from each row's `start`).
+        capacity = width + longest + max(max_new_tokens + longest + 2, max(start))
         # keys and values of each layer side by side; a row's real tokens are contiguous from
         # its first prompt token (`start`) up to `end`, and a round writes from `end` on
-        cache = [torch.zeros(2, batch, self.heads, width + max_new_tokens + 2 * longest + 2, self.head_dim,
-                             dtype=dtype, device=device) for _ in self.layers]
-        start = (attention_mask.shape[1] - attention_mask.long().sum(-1)).tolist()
+        cache = [torch.zeros(2, batch, self.heads, capacity, self.head_dim, dtype=dtype, device=device)
+                 for _ in self.layers]
+        table = torch.stack([_position_table(p, capacity) for p in positions]).to(device) if positions else \
+            torch.arange(capacity, device=device).expand(batch, capacity)
         # Round 0: each prompt and its guess. Later rounds: the last token written, and the rest
         # of the guess. `written` holds each row's output; `last` its token not yet in the cache.
         feed = [row.tolist()[s:] + p for row, s, p in zip(input_ids, start, pending)]
@@ -83,7 +91,7 @@ class GreedyDecoder:
         written: list[list[int]] = [[] for _ in range(batch)]
         done = [False] * batch
         while True:
-            predicted = self._round(feed, slots, start, cache)
+            predicted = self._round(feed, slots, start, cache, table)
             next_feed, next_slots = [], []
             for i in range(batch):
                 guess = pending[i]
@@ -111,15 +119,17 @@ class GreedyDecoder:
         return [row[:row.index(eos_token_id) + 1] if eos_token_id in row else row[:max_new_tokens]
                 for row in written]
 
-    def _round(self, feed: list[list[int]], slots: list[int], start: list[int], cache: list) -> list[list[int]]:
+    def _round(self, feed: list[list[int]], slots: list[int], start: list[int], cache: list,
+               table: torch.Tensor) -> list[list[int]]:
         """Write each row's `feed` into the cache from slot `slots[i]` on (its real tokens
-        start at `start[i]`) and return the argmax after each fed token."""
+        start at `start[i]`; `table` holds their position ids) and return the argmax after
+        each fed token."""
         batch, count = len(feed), max(map(len, feed))
         device = cache[0].device
         ids = torch.tensor([f + [0] * (count - len(f)) for f in feed], device=device)
         first = torch.tensor(slots, device=device)[:, None]
         where = first + torch.arange(count, device=device)  # [batch, count] cache slots
-        positions = where - torch.tensor(start, device=device)[:, None]
+        positions = table.gather(1, where - torch.tensor(start, device=device)[:, None])
         width = int(where.max()) + 1
         keys = torch.arange(width, device=device)
         # a fed token sees the row's real tokens up to itself
@@ -157,3 +167,40 @@ class GreedyDecoder:
             gate, up = linear(self._norm(hidden, norm2), gate_up_w).chunk(2, dim=-1)
             hidden = hidden + linear(silu(gate) * up, down_w)
         return self.model.lm_head(model.norm(hidden)).argmax(-1)
+
+
+@torch.inference_mode()
+def generate_at_positions(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, max_new_tokens: int,
+                          eos_token_id: int, positions: list[torch.Tensor]) -> list[list[int]]:
+    """`GreedyDecoder.generate` with `positions`, for any causal LM (a LoRA adapter, a model
+    the lean decoder does not support): Hugging Face's forward pass with a KV cache, one token
+    a step. `generate` cannot take per-row position ids for the tokens it writes."""
+    batch, width = input_ids.shape
+    start = (width - attention_mask.long().sum(-1)).tolist()
+    table = torch.stack([_position_table(p, width + max_new_tokens) for p in positions])
+    # a left-padded row's token at column c is its (c - start)-th real one; pads get 0 (masked)
+    columns = torch.arange(width + max_new_tokens)[None, :] - torch.tensor(start)[:, None]
+    position_ids = table.gather(1, columns.clamp(min=0)).to(input_ids.device)
+    # An explicit mask: without one, transformers reads position ids that do not step by 1 as
+    # packed sequences and lets each token attend to itself only.
+    mask, ids, cache = attention_mask, input_ids, None
+    written = torch.empty(batch, 0, dtype=torch.long, device=input_ids.device)
+    done = torch.zeros(batch, dtype=torch.bool, device=input_ids.device)
+    for step in range(max_new_tokens):
+        at = width + step
+        out = model(input_ids=ids, attention_mask=mask, position_ids=position_ids[:, at - ids.shape[1]:at],
+                    cache=cache, use_cache=True)
+        cache, token = out.cache, out.logits[:, -1].argmax(-1)
+        written = torch.cat([written, token[:, None]], dim=1)
+        done |= token == eos_token_id
+        if done.all():
+            break
+        ids, mask = token[:, None], torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+    return written.tolist()
+
+
+def _position_table(positions: torch.Tensor, size: int) -> torch.Tensor:
+    """`positions` cut, or continued at their mean spacing (0, 1, 2, … at 1), to `size` ids."""
+    spacing = max(1, round(float(positions[-1] - positions[0]) / max(1, len(positions) - 1)))
+    tail = positions[-1] + spacing * torch.arange(1, max(0, size - len(positions)) + 1)
+    return torch.cat([positions, tail])[:size]

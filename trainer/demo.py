@@ -35,12 +35,16 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # held-out one is right, and evaluated far past the training lengths; at a quarter of the
 # preset's learning rate: at 2e-3 a small table (DIGIT_SUM's 92 decisions) sits on a plateau
 # for thousands of steps, and ADD needs 900 steps where 5e-4 needs 500. tape and full read whole
-# state lines: more problems and steps, evaluated at the trained lengths (positions never seen
-# in training break them).
+# state lines: more problems and steps, and random position ids from 0..1023 (positions 0, 1, 2,
+# … never seen in training break them past the trained lengths; docs/results.md, "The paper's
+# views past their training lengths").
 RECIPES = {
-    "head": {"problems": 4000, "max_steps": 6000, "lr": 5e-4, "budget": 60, "lengths": "1-10,20,50,100"},
-    "tape": {"problems": 50000, "max_steps": 8000, "lr": 2e-3, "budget": 45, "lengths": "1-10"},
-    "full": {"problems": 50000, "max_steps": 4000, "lr": 2e-3, "budget": 36, "lengths": "1-10"},
+    "head": {"problems": 4000, "max_steps": 6000, "lr": 5e-4, "budget": 60, "lengths": "1-10,20,50,100",
+             "random_positions": 0},
+    "tape": {"problems": 50000, "max_steps": 4000, "lr": 2e-3, "budget": 45, "lengths": "1-10,12,15,20",
+             "random_positions": 1024},
+    "full": {"problems": 50000, "max_steps": 4000, "lr": 2e-3, "budget": 45, "lengths": "1-10,12,15,20",
+             "random_positions": 1024},
 }
 
 
@@ -61,6 +65,9 @@ def parse_args(argv):
     parser.add_argument("--max-steps", type=int,
                         help=f"optimizer steps at most (default {recipe_help('max_steps')})")
     parser.add_argument("--lr", type=float, help=f"peak learning rate (default {recipe_help('lr')})")
+    parser.add_argument("--random-positions", type=int, metavar="N",
+                        help=f"train on random position ids from 0..N-1, 0: none (default "
+                             f"{recipe_help('random_positions')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
     parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
     parser.add_argument("--problems", type=int,
@@ -137,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             "train", "--data", str(data), "--out", str(run), "--model", args.model, "--epochs", "1000000",
             "--time-budget", str(args.budget), "--max-steps", str(args.max_steps), "--lr", str(args.lr),
             "--seed", str(args.seed),
+            *(["--random-positions", str(args.random_positions)] if args.random_positions else []),
             *(["--stop-at-accuracy", "1.0", "--eval-every", "100", "--warmup", "100"] if head else [])])
     if "eval" not in args.skip:
         seconds["eval"] = stage("3. evaluate against the interpreter, every step checked (rule aligner)", [

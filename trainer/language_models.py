@@ -14,6 +14,7 @@ generation first switches to the adapter of the machine it runs (`set_adapter`).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +25,10 @@ from caef_dsl.describe import describe
 from caef_dsl.errors import CaefError
 from caef_dsl.library import MachineSet
 from trainer import model as run_files
-from trainer.decoding import GreedyDecoder
+from trainer.data import prompt_positions
+from trainer.decoding import GreedyDecoder, generate_at_positions
 from trainer.errors import TrainerError
-from trainer.runtime import Generation
+from trainer.runtime import DEFAULT_POSITION_DRAWS, Generation
 
 ADAPTER_CONFIG = "adapter_config.json"
 ALIGNER_SUFFIX = "_aligner"
@@ -34,6 +36,14 @@ ALIGNER_SUFFIX = "_aligner"
 
 class ModelError(CaefError):
     """A --model folder that cannot be opened or used."""
+
+
+@dataclass
+class RandomPositions:
+    """A run trained with `--random-positions span`: inference draws each prompt's position ids
+    for its tokens and `completion_tokens` more (the longest completion trained on)."""
+    span: int
+    completion_tokens: int
 
 
 @dataclass
@@ -45,6 +55,7 @@ class Source:
     stage: str
     tokenizer: Path
     base: Path | None = None     # None: a whole model
+    positions: RandomPositions | None = None
 
 
 @dataclass
@@ -54,6 +65,7 @@ class Route:
     adapter: str | None
     stage: str
     decoder: GreedyDecoder | None = None  # the lean loop, for the small whole models it supports
+    positions: RandomPositions | None = None
 
 
 def _caef_run(folder: Path, machines: MachineSet, base: str | None) -> Source:
@@ -64,7 +76,17 @@ def _caef_run(folder: Path, machines: MachineSet, base: str | None) -> Source:
         jobs += [(machines.resolve(n), True) for n in run["aligners"]]
     lora = run["weights"] == "lora"
     return Source(folder, jobs, None if task == "aligner" else run["mode"], run.get("stage") or "plain", folder,
-                  Path(base or run["base_model"]).resolve() if lora else None)
+                  Path(base or run["base_model"]).resolve() if lora else None, _random_positions(folder, run))
+
+
+def _random_positions(folder: Path, run: dict) -> RandomPositions | None:
+    positions = run.get("positions") or {}
+    if not positions.get("random_positions"):
+        return None
+    if not positions.get("completion_tokens"):
+        raise ModelError(f"{folder} was trained with random positions but its {run_files.RUN_FILE} does not say "
+                         f"how long its completions were (positions.completion_tokens): retrain it")
+    return RandomPositions(positions["random_positions"], positions["completion_tokens"])
 
 
 def _adapter_base(folder: Path, base: str | None) -> Path:
@@ -105,9 +127,10 @@ class LanguageModels:
     """The models of one mode, routed per machine; implements `trainer.runtime.Executor`."""
 
     def __init__(self, routes: dict[tuple[str, bool], Route], mode: str, machines: MachineSet,
-                 device: torch.device, max_new_tokens: int | None = None):
+                 device: torch.device, max_new_tokens: int | None = None,
+                 position_draws: int = DEFAULT_POSITION_DRAWS):
         self.routes, self.mode, self.machines = routes, mode, machines
-        self.device, self.max_new_tokens = device, max_new_tokens
+        self.device, self.max_new_tokens, self.position_draws = device, max_new_tokens, position_draws
         self._intros: dict[tuple, tuple[str, int]] = {}
         # The lean decoder's guesses: the last completion (token ids) written for a prompt of
         # the same machine and state — its first two words, `ADD q1` or `ADD, q1,`.
@@ -135,29 +158,58 @@ class LanguageModels:
             route.model.set_adapter(route.adapter)
         tokenizer = route.tokenizer
         intro, intro_tokens = self._intro(route, machine, "aligner" if aligner else self.mode)
-        batch = tokenizer([intro + p for p in prompts], return_tensors="pt", padding=True).to(self.device)
+        texts = [intro + p for p in prompts]
+        batch = tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
         width = batch["input_ids"].shape[1]
         # A completion is at most about twice its prompt (a composite's block with a callee's
         # first step): room for that, and an untrained model stops there.
         limit = self.max_new_tokens or 2 * (width - intro_tokens) + 32
         eos = tokenizer.eos_token_id
+        read = batch["attention_mask"].sum(dim=1).tolist()
+        # A random-positions run reads each prompt at `draws` draws (one batch, draw after draw)
+        # and the most common completion is the answer.
+        draws = self.position_draws if route.positions else 1
+        input_ids, attention_mask = batch["input_ids"].repeat(draws, 1), batch["attention_mask"].repeat(draws, 1)
+        positions = self._positions(route, texts, read, draws)
         if route.decoder is not None:
             keys = [(machine, aligner, *p.split(" ", 2)[:2]) for p in prompts]
-            rows = route.decoder.generate(batch["input_ids"], batch["attention_mask"], limit, eos,
-                                          [self._drafts.get(k, []) for k in keys])
-            self._drafts.update(zip(keys, rows))
+            rows = route.decoder.generate(input_ids, attention_mask, limit, eos,
+                                          [self._drafts.get(k, []) for k in keys] * draws, positions)
+        elif positions:
+            rows = generate_at_positions(route.model, input_ids, attention_mask, limit, eos, positions)
         else:
             config = GenerationConfig(max_new_tokens=limit, do_sample=False, eos_token_id=eos,
                                       pad_token_id=tokenizer.pad_token_id)
             with torch.inference_mode():
                 rows = route.model.generate(**batch, generation_config=config)[:, width:].tolist()
         replies = []
-        for row, read in zip(rows, batch["attention_mask"].sum(dim=1).tolist()):
-            finished = eos in row
-            ids = row[:row.index(eos)] if finished else row
+        for i, tokens in enumerate(read):
+            candidates = [_until_eos(row, eos) for row in rows[i::len(prompts)]]
+            ids, finished = Counter(candidates).most_common(1)[0][0]  # ties: the earliest draw's
+            if route.decoder is not None:
+                self._drafts[keys[i]] = list(ids) + [eos] * finished
             text = tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
-            replies.append(Generation(text, finished, read, len(ids) + finished))
+            written = sum(len(c) + f for c, f in candidates)
+            replies.append(Generation(text, finished, tokens * draws, written))
         return replies
+
+    @staticmethod
+    def _positions(route: Route, texts: list[str], read: list[int], draws: int) -> list[torch.Tensor] | None:
+        """Per draw and prompt, the position ids a random-positions run reads it at (None: 0, 1, 2, …)."""
+        if route.positions is None:
+            return None
+        span, room = route.positions.span, route.positions.completion_tokens
+        for tokens in read:
+            if tokens + room > span:
+                raise ModelError(f"a prompt of {tokens} tokens and a completion of {room} do not fit the "
+                                 f"{span} positions the model was trained on (--random-positions {span})")
+        return [prompt_positions(text, tokens + room, span, draw) for draw in range(draws)
+                for text, tokens in zip(texts, read)]
+
+
+def _until_eos(row: list[int], eos: int) -> tuple[tuple[int, ...], bool]:
+    """A generated row's tokens before its EOS, and whether it has one."""
+    return (tuple(row[:row.index(eos)]), True) if eos in row else (tuple(row), False)
 
 
 def _load_sources(sources: list[Source], device: torch.device) -> dict[tuple[str, bool], Route]:
@@ -189,12 +241,12 @@ def _load_sources(sources: list[Source], device: torch.device) -> dict[tuple[str
             if job in routes:
                 raise ModelError(f"two models {'align' if job[1] else 'execute'} {job[0]}: give only one")
             decoder = GreedyDecoder(model) if adapter is None and GreedyDecoder.supports(model) else None
-            routes[job] = Route(model, tokenizer, adapter, s.stage, decoder)
+            routes[job] = Route(model, tokenizer, adapter, s.stage, decoder, s.positions)
     return routes
 
 
 def open_models(folders: list, machines: MachineSet, *, base: str | None = None, device: str | None = None,
-                max_new_tokens: int | None = None) -> LanguageModels:
+                max_new_tokens: int | None = None, position_draws: int = DEFAULT_POSITION_DRAWS) -> LanguageModels:
     """The executor over trained run folders and adapter folders (see the module doc)."""
     sources = [s for folder in folders for s in read_sources(Path(folder), machines, base)]
     modes = sorted({s.mode for s in sources if s.mode is not None})
@@ -206,5 +258,5 @@ def open_models(folders: list, machines: MachineSet, *, base: str | None = None,
         routes = _load_sources(sources, torch_device)
     except (TrainerError, OSError, ValueError) as e:
         raise ModelError(f"cannot open the models: {str(e).splitlines()[0]}") from None
-    return LanguageModels(routes, modes[0], machines, torch_device, max_new_tokens)
+    return LanguageModels(routes, modes[0], machines, torch_device, max_new_tokens, position_draws)
 

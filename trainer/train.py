@@ -229,6 +229,8 @@ def run(args) -> int:
     args.model = args.model or "tiny"
     if args.rope_layers is not None and (args.init_from or args.model not in PRESETS):
         raise TrainerError("--rope-layers shapes a preset trained from scratch; a checkpoint keeps its own positions")
+    if args.varied_density and not args.random_positions:
+        raise TrainerError("--varied-density varies the spacing of --random-positions: give --random-positions N too")
     if not args.init_from and args.model not in PRESETS and not Path(args.model).exists():
         raise TrainerError(f"unknown preset {args.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
     checkpoint = _check_out(out, args.resume)
@@ -282,7 +284,8 @@ def run(args) -> int:
         model=model,
         args=training_args,
         train_dataset=train_set,
-        data_collator=datasets.PadCollator(tokenizer.pad_token_id, args.random_positions, args.seed),
+        data_collator=datasets.PadCollator(tokenizer.pad_token_id, args.random_positions, args.seed,
+                                           args.varied_density),
         processing_class=tokenizer,
         callbacks=[throughput] + [c for c in (budget, exact) if c is not None],
         **kind_batches,
@@ -337,8 +340,11 @@ def run(args) -> int:
         "vocab_size": len(tokenizer),
         "eos_token": tokenizer.eos_token,
         "prompt_add_special_tokens": True,
-        # How positions were seen in training; inference always numbers them 0, 1, 2, ….
-        "positions": {"rope_layers": models.rope_layers(model), "random_positions": args.random_positions},
+        # How positions were seen in training. With random positions, inference draws a prompt's
+        # positions for its tokens and the longest completion trained on, as training drew an example's.
+        "positions": {"rope_layers": models.rope_layers(model), "random_positions": args.random_positions,
+                      "varied_density": args.varied_density,
+                      "completion_tokens": train_set.longest_completion() if args.random_positions else None},
     }
     (out / models.RUN_FILE).write_text(json.dumps(run_file, indent=2) + "\n", encoding="utf-8")
     _print_summary(out, metrics)

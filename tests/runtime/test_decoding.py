@@ -58,15 +58,16 @@ def test_the_lean_decoder_writes_what_generate_writes_whatever_it_guesses(which,
         "noisy": lambda right, other: [t if draw.random() > 0.2 else draw.randrange(vocabulary) for t in right],
         "long": lambda right, other: right[:-1] + other,
     }
-    for size in (1, 9):
+    # a limit of 3 tokens: far less than the padding of a short prompt beside a long one
+    for size, limit in ((1, 40), (9, 40), (9, 3)):
         for start in range(0, len(prompts), size):
             chunk = prompts[start:start + size]
-            want = hf_greedy(model, tokenizer, chunk, 40)
+            want = hf_greedy(model, tokenizer, chunk, limit)
             batch = tokenizer(chunk, return_tensors="pt", padding=True)
             for name, guess in guesses.items():
                 drafts = [guess(right, draw.choice(want)) for right in want]
-                got = decoder.generate(batch["input_ids"], batch["attention_mask"], 40, eos, drafts)
-                assert got == want, (name, chunk)
+                got = decoder.generate(batch["input_ids"], batch["attention_mask"], limit, eos, drafts)
+                assert got == want, (name, chunk, limit)
 
 
 def test_a_model_with_an_adapter_or_another_architecture_keeps_generate(paper_adapters):

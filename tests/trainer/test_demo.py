@@ -6,10 +6,11 @@ from trainer import demo
 
 def test_each_mode_has_its_recipe_and_options_override_it():
     tape = demo.parse_args(["--mode", "tape"])
-    assert (tape.problems, tape.max_steps, tape.lengths) == (50000, 8000, "1-10")
+    assert (tape.problems, tape.max_steps, tape.lengths, tape.random_positions) == (50000, 4000, "1-10,12,15,20", 1024)
     head = demo.parse_args(["--budget", "3", "--lengths", "1-4"])
     assert (head.mode, head.budget, head.lengths, head.problems) == ("head", 3.0, "1-4", 4000)
     assert (head.lr, tape.lr, demo.parse_args(["--lr", "1e-3"]).lr) == (5e-4, 2e-3, 1e-3)
+    assert (head.random_positions, demo.parse_args(["--mode", "full", "--random-positions", "0"]).random_positions) == (0, 0)
 
 
 def test_the_problems_spread_over_the_length_classes_a_machine_has():
@@ -29,6 +30,7 @@ def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, ca
     assert set(summary["seconds"]) == set(demo.STAGES)
     report = json.loads((out / "eval" / "report.json").read_text())
     assert report["mode"] == "tape" and report["n"] == 4  # 2 problems at each of 2 lengths
+    assert json.loads((out / "run" / "caef_run.json").read_text())["positions"]["random_positions"] == 1024
     assert (out / "eval" / "heatmap.png").stat().st_size > 0
     printed = capsys.readouterr().out
     assert "where everything is" in printed and str(out / "run") in printed

@@ -1,5 +1,6 @@
 """Length-generalization options of `caef train`: RoPE in the lowest layers only (NoPE above)
-and randomized position ids. They train, save, reload with plain transformers, and run."""
+and randomized position ids. They train, save, reload with plain transformers, and run — a
+random-positions run at the positions it was trained on, drawn per prompt."""
 
 import json
 
@@ -7,7 +8,7 @@ import pytest
 import torch
 
 from trainer.cli import main
-from trainer.data import PadCollator
+from trainer.data import PadCollator, prompt_positions, random_positions
 
 
 def test_random_positions_are_sorted_distinct_draws_within_the_range():
@@ -20,6 +21,25 @@ def test_random_positions_are_sorted_distinct_draws_within_the_range():
     assert not torch.equal(positions[0], torch.arange(7))  # drawn, not counted
 
 
+def test_varied_density_takes_consecutive_positions_of_draws_of_every_size():
+    generator = torch.Generator().manual_seed(0)
+    plain = random_positions(300, 10, 1000, generator)
+    varied = random_positions(300, 10, 1000, generator, varied_density=True)
+    assert all(row.tolist() == sorted(set(row.tolist())) for row in varied)
+    assert varied.min() >= 0 and varied.max() < 1000
+    spread = lambda rows: (rows[:, -1] - rows[:, 0]).float()  # noqa: E731
+    # a draw of 10 from 1000 spreads over ~900; windows of larger draws are denser, down to 10 in a row
+    assert spread(plain).min() > 300
+    assert spread(varied).median() < 100 and (spread(varied) == 9).any()
+
+
+def test_a_prompt_is_given_the_same_positions_whatever_else_is_asked():
+    first = prompt_positions("ADD, q1,  |4[HEAD1]", 40, 1024)
+    assert torch.equal(first, prompt_positions("ADD, q1,  |4[HEAD1]", 40, 1024))
+    assert not torch.equal(first, prompt_positions("ADD, q1,  |5[HEAD1]", 40, 1024))
+    assert first.tolist() == sorted(set(first.tolist())) and first.max() < 1024
+
+
 def test_plain_collation_leaves_positions_to_the_model():
     assert "position_ids" not in PadCollator(0)([{"input_ids": [1, 2], "labels": [1, 2]}])
 
@@ -30,6 +50,7 @@ def test_a_model_with_rope_in_the_lowest_layers_trains_reloads_and_runs(add_tape
 
     from caef_dsl import load_machines
     from trainer.language_models import open_models
+    from trainer.model import load_tokenizer
     from trainer.runtime import Runtime, make_task
 
     out = tmp_path / "run"
@@ -38,11 +59,94 @@ def test_a_model_with_rope_in_the_lowest_layers_trains_reloads_and_runs(add_tape
     model = AutoModelForCausalLM.from_pretrained(out)  # plain transformers, no remote code
     assert model.config.no_rope_layers == [int(i < rope_layers) for i in range(model.config.num_hidden_layers)]
     run = json.loads((out / "caef_run.json").read_text())
-    assert run["positions"] == {"rope_layers": rope_layers, "random_positions": 512}
+    tokenizer = load_tokenizer(out)
+    completions = tokenizer([json.loads(line)["completion"] for line in (add_tape / "train.jsonl").open()],
+                            add_special_tokens=False)["input_ids"]
+    assert run["positions"] == {"rope_layers": rope_layers, "random_positions": 512, "varied_density": False,
+                                "completion_tokens": max(map(len, completions)) + 1}  # with the EOS
     machines = load_machines()
     runtime = Runtime(open_models([out], machines, device="cpu"), machines, max_steps=3)
     [solution] = runtime.solve([make_task(machines, "add", 45, 67)])
     assert solution.frame.steps  # the untrained model wrote something the runtime handled
+
+
+@pytest.fixture(scope="module")
+def random_positions_run(add_tape, tmp_path_factory, fast):
+    out = tmp_path_factory.mktemp("runs") / "random-positions"
+    assert main(["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "3", "--random-positions", "256",
+                 "--varied-density", *fast]) == 0
+    return out
+
+
+def test_the_runtime_reads_each_prompt_at_its_drawn_positions_whichever_decoder(random_positions_run, add_tape):
+    from caef_dsl import load_machines
+    from trainer.decoding import GreedyDecoder, generate_at_positions
+    from trainer.language_models import open_models
+
+    executor = open_models([random_positions_run], load_machines(), device="cpu", max_new_tokens=16,
+                           position_draws=1)
+    route = executor.routes[("ADD", False)]
+    assert route.decoder is not None and route.positions.span == 256
+    with torch.no_grad():  # large random weights: every argmax depends on all the model reads, positions too
+        generator = torch.Generator().manual_seed(0)
+        for name, weight in route.model.named_parameters():
+            if "norm" not in name:
+                weight.copy_(torch.randn(weight.shape, generator=generator))
+    route.decoder = GreedyDecoder(route.model)
+    prompts = [json.loads(line)["prompt"] for line in list((add_tape / "train.jsonl").open())[:40:4]]
+    texts = [g.text for g in executor.generate("ADD", prompts)]
+    assert len(set(texts)) > 1  # an untrained model: what it writes depends on all it reads
+    # each prompt alone: the same completion (the positions are the prompt's, not the batch's)
+    assert [executor.generate("ADD", [p])[0].text for p in prompts] == texts
+    # Hugging Face's forward pass at the same positions writes the same tokens as the lean decoder
+    tokenizer = route.tokenizer
+    batch = tokenizer(prompts, return_tensors="pt", padding=True)
+    drawn = [prompt_positions(p, n + route.positions.completion_tokens, 256)
+             for p, n in zip(prompts, batch["attention_mask"].sum(1).tolist())]
+    eos = tokenizer.eos_token_id
+    lean = route.decoder.generate(batch["input_ids"], batch["attention_mask"], 16, eos, positions=drawn)
+    plain = generate_at_positions(route.model, batch["input_ids"], batch["attention_mask"], 16, eos, drawn)
+    assert lean == [row[:row.index(eos) + 1] if eos in row else row for row in plain]
+    # and at positions 0, 1, 2, … it writes otherwise: the draw is what the model reads
+    assert route.decoder.generate(batch["input_ids"], batch["attention_mask"], 16, eos) != lean
+
+
+def test_with_several_draws_the_most_common_completion_is_the_answer(random_positions_run, add_tape):
+    from collections import Counter
+
+    from caef_dsl import load_machines
+    from trainer.decoding import generate_at_positions
+    from trainer.language_models import open_models
+
+    executor = open_models([random_positions_run], load_machines(), device="cpu", max_new_tokens=16,
+                           position_draws=3)
+    route = executor.routes[("ADD", False)]
+    tokenizer, eos, room = route.tokenizer, route.tokenizer.eos_token_id, route.positions.completion_tokens
+    prompts = [json.loads(line)["prompt"] for line in list((add_tape / "train.jsonl").open())[:60:6]]
+    replies = executor.generate("ADD", prompts)
+    for prompt, reply in zip(prompts, replies):
+        ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+        mask = ids.new_ones(ids.shape)
+        written = [tuple(generate_at_positions(route.model, ids, mask, 16, eos,
+                                               [prompt_positions(prompt, ids.shape[1] + room, 256, draw)])[0])
+                   for draw in range(3)]
+        voted = Counter(w[:w.index(eos)] if eos in w else w for w in written).most_common(1)[0][0]
+        assert reply.text == tokenizer.decode(voted, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+        assert reply.read == 3 * ids.shape[1]  # every draw is paid for
+
+
+def test_a_prompt_longer_than_the_trained_positions_is_a_clean_error(random_positions_run):
+    from caef_dsl import load_machines
+    from trainer.language_models import ModelError, open_models
+
+    executor = open_models([random_positions_run], load_machines(), device="cpu")
+    with pytest.raises(ModelError, match="do not fit the 256 positions"):
+        executor.generate("ADD", ["ADD, q1, " + " |4" * 300])
+
+
+def test_varied_density_without_random_positions_is_a_clean_error(add_tape, tmp_path, capfd):
+    assert main(["train", "--data", str(add_tape), "--out", str(tmp_path / "run"), "--varied-density"]) == 2
+    assert "give --random-positions N too" in capfd.readouterr().err
 
 
 def test_rope_layers_beyond_the_preset_is_a_clean_error(add_tape, tmp_path, capfd):
