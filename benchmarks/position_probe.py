@@ -7,6 +7,7 @@ seeded by the prompt); greedy decoding writes the command, and the share of comm
 printed. Step accuracy only: `caef eval` runs whole problems.
 
     .venv/bin/python benchmarks/position_probe.py ablation/tape-random-positions-seed0 --lengths 5 10 15 20 50
+    .venv/bin/python benchmarks/position_probe.py ablation/tape-random-positions-seed0 --lengths 20 --room 300
 """
 from __future__ import annotations
 
@@ -37,11 +38,14 @@ def main() -> None:
     parser.add_argument("run", help="a tape-view run (`caef train --random-positions N`)")
     parser.add_argument("--lengths", nargs="+", type=int, default=[5, 10, 15, 20, 50])
     parser.add_argument("--per-class", type=int, default=5, help="problems per length (default 5)")
+    parser.add_argument("--room", type=int, metavar="N",
+                        help="draw positions for the prompt and N more tokens (default: the run's longest "
+                             "completion, as the runtime does); more room packs the prompt's positions denser")
     args = parser.parse_args()
     model, tokenizer = load_run(args.run)
     model.eval()
     positions = read_run(args.run)["positions"]
-    span, room = positions["random_positions"], positions.get("completion_tokens")
+    span, room = positions["random_positions"], args.room or positions.get("completion_tokens")
     if not (span and room):
         raise SystemExit(f"{args.run} was not trained with --random-positions (by this version of caef train)")
     eos = tokenizer.eos_token_id

@@ -9,7 +9,7 @@ in-process, so the demo is also a worked example of the command line.
     python -m trainer.demo --machine sub                     # a composite: its callees come along
     python -m trainer.demo --machine long_mul --library runs/library   # reuse `caef library`
     python -m trainer.demo --machine my_machine.tm           # your own machine
-    python -m trainer.demo --mode tape --out demo-tape        # the paper's state line, ~35 minutes
+    python -m trainer.demo --mode tape --out demo-tape        # the paper's state line, ~50 minutes
 
 Each mode has its own recipe (`RECIPES`: data, steps, budget, evaluation lengths); every
 option below overrides its part of it. In the head view, training stops once greedy decoding
