@@ -318,8 +318,11 @@ def test_ctrl_c_leaves_no_folder_and_no_partial_files(tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "caef_dsl.cli", "compile", "add", "--digits", "2-20",
                "--per-class", "200", "--workers", "2", "--out", str(out)]
+    # A background job (`pytest … &`) starts with SIGINT ignored, and so would the compile: give
+    # it the default, as a terminal's Ctrl-C finds it.
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONPATH": str(REPO)})
+                               env={**os.environ, "PYTHONPATH": str(REPO)},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not glob.glob(str(tmp_path / ".out.*.partial" / "train.jsonl")):  # mid-run: writing
         assert process.poll() is None and time.monotonic() < deadline
