@@ -74,7 +74,7 @@ class GreedyDecoder:
         pending = [list(d[:max_new_tokens]) for d in drafts] if drafts else [[] for _ in range(batch)]
         longest = max(map(len, pending))
         dtype = self.model.model.embed_tokens.weight.dtype
-        start = (attention_mask.shape[1] - attention_mask.long().sum(-1)).tolist()
+        start = _left_padding(attention_mask)
         # Room for every slot a round writes: a row's padding past its own feed included (round 0
         # pads the feeds of a left-padded batch to the longest one, from each row's `start`).
         capacity = width + longest + max(max_new_tokens + longest + 2, max(start))
@@ -176,7 +176,7 @@ def generate_at_positions(model, input_ids: torch.Tensor, attention_mask: torch.
     the lean decoder does not support): Hugging Face's forward pass with a KV cache, one token
     a step. `generate` cannot take per-row position ids for the tokens it writes."""
     batch, width = input_ids.shape
-    start = (width - attention_mask.long().sum(-1)).tolist()
+    start = _left_padding(attention_mask)
     table = torch.stack([_position_table(p, width + max_new_tokens) for p in positions])
     # a left-padded row's token at column c is its (c - start)-th real one; pads get 0 (masked)
     columns = torch.arange(width + max_new_tokens)[None, :] - torch.tensor(start)[:, None]
@@ -204,3 +204,8 @@ def _position_table(positions: torch.Tensor, size: int) -> torch.Tensor:
     spacing = max(1, round(float(positions[-1] - positions[0]) / max(1, len(positions) - 1)))
     tail = positions[-1] + spacing * torch.arange(1, max(0, size - len(positions)) + 1)
     return torch.cat([positions, tail])[:size]
+
+
+def _left_padding(attention_mask: torch.Tensor) -> list[int]:
+    """Per row of a left-padded batch, the column of its first real token."""
+    return (attention_mask.shape[1] - attention_mask.long().sum(-1)).tolist()
