@@ -2,7 +2,7 @@
 
 For each length, the state lines of a few ADD problems (`caef compile add --mode tape`) go to
 the model with position ids numbered 0, 1, 2, … and as the runtime draws them for a
-`--random-positions N` run (`trainer.data.prompt_positions`: a sorted random draw from 0..N-1,
+`--random-positions N` run (`trainer.data.RandomPositions`: a sorted random draw from 0..N-1,
 seeded by the prompt); greedy decoding writes the command, and the share of commands right is
 printed. Step accuracy only: `caef eval` runs whole problems.
 
@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 from caef_dsl.cli import main as caef
-from trainer.data import prompt_positions
+from trainer.data import RandomPositions
 from trainer.decoding import generate_at_positions
 from trainer.model import load_run, read_run
 
@@ -44,20 +45,21 @@ def main() -> None:
     args = parser.parse_args()
     model, tokenizer = load_run(args.run)
     model.eval()
-    positions = read_run(args.run)["positions"]
-    span, room = positions["random_positions"], args.room or positions.get("completion_tokens")
-    if not (span and room):
-        raise SystemExit(f"{args.run} was not trained with --random-positions (by this version of caef train)")
+    positions = RandomPositions.of_run(read_run(args.run))
+    if positions is None:
+        raise SystemExit(f"{args.run} was not trained with --random-positions")
+    if args.room:
+        positions = replace(positions, completion_tokens=args.room)
     eos = tokenizer.eos_token_id
     with tempfile.TemporaryDirectory() as folder:
         for digits in args.lengths:
             records = state_lines(digits, args.per_class, Path(folder))
-            right = {"0, 1, 2, …": 0, f"drawn from 0..{span - 1}": 0}
+            right = {"0, 1, 2, …": 0, f"drawn from 0..{positions.span - 1}": 0}
             for r in records:
                 ids = tokenizer(r["prompt"], return_tensors="pt")["input_ids"]
                 want = tokenizer(r["completion"], add_special_tokens=False)["input_ids"] + [eos]
                 mask = ids.new_ones(ids.shape)
-                drawn = prompt_positions(r["prompt"], ids.shape[1] + room, span)
+                drawn = positions.draw(r["prompt"], ids.shape[1])
                 for how, at in zip(right, (torch.arange(ids.shape[1]), drawn)):
                     [written] = generate_at_positions(model, ids, mask, len(want) + 8, eos, [at])
                     right[how] += written == want

@@ -182,7 +182,7 @@ class PadCollator:
     With `random_positions` N, each example's position ids are a sorted random draw of distinct
     positions from 0..N-1 (Ruoss et al. 2023, randomized positional encodings): a model trained
     on short examples meets the distances of long ones; inference draws them the same way
-    (`prompt_positions`). `varied_density`: see `random_positions`.
+    (`RandomPositions.draw`). `varied_density`: see `random_positions`.
     """
 
     def __init__(self, pad_token_id: int, random_positions: int | None = None, seed: int = 0,
@@ -229,14 +229,37 @@ def random_positions(rows: int, width: int, span: int, generator: torch.Generato
     return torch.stack(rows_drawn)
 
 
-def prompt_positions(text: str, count: int, span: int, draw: int = 0) -> torch.Tensor:
-    """The position ids inference gives a prompt of a random-positions run: `count` (its tokens
-    and room for the completion) drawn like a training example, seeded by the prompt's text and
-    the draw's number, so that a completion stays a function of its prompt (the runtime's memo
-    is exact)."""
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=draw.to_bytes(16, "little"))
-    seed = int.from_bytes(digest.digest(), "little")
-    return random_positions(1, count, span, torch.Generator().manual_seed(seed))[0]
+@dataclass(frozen=True)
+class RandomPositions:
+    """How a run trained with `--random-positions span` reads a prompt at inference: at as many
+    positions as its tokens and `completion_tokens` more (the longest completion trained on),
+    drawn from 0..span-1 like a training example's, seeded by the prompt's text and the draw's
+    number, so that a completion stays a function of its prompt (the runtime's memo is exact)."""
+    span: int
+    completion_tokens: int
+
+    @classmethod
+    def of_run(cls, run: dict) -> RandomPositions | None:
+        """A run's (its caef_run.json, read), or None for a run trained at positions 0, 1, 2, …"""
+        positions = run.get("positions") or {}
+        if not positions.get("random_positions"):
+            return None
+        if not positions.get("completion_tokens"):
+            raise TrainerError("the run was trained with random positions but does not say how long its "
+                               "completions were (positions.completion_tokens): retrain it")
+        return cls(positions["random_positions"], positions["completion_tokens"])
+
+    def draw(self, text: str, tokens: int, draw: int = 0) -> torch.Tensor:
+        """The position ids of a prompt `text` of `tokens` tokens (and of its completion's first
+        `completion_tokens`) at draw number `draw`."""
+        count = tokens + self.completion_tokens
+        if count > self.span:
+            raise TrainerError(f"a prompt of {tokens} tokens and a completion of {self.completion_tokens} do not "
+                               f"fit the {self.span} positions the model was trained on "
+                               f"(--random-positions {self.span})")
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=draw.to_bytes(16, "little"))
+        seed = int.from_bytes(digest.digest(), "little")
+        return random_positions(1, count, self.span, torch.Generator().manual_seed(seed))[0]
 
 
 def write_dataset(

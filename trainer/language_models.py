@@ -25,7 +25,7 @@ from caef_dsl.describe import describe
 from caef_dsl.errors import CaefError
 from caef_dsl.library import MachineSet
 from trainer import model as run_files
-from trainer.data import prompt_positions
+from trainer.data import RandomPositions
 from trainer.decoding import GreedyDecoder, generate_at_positions
 from trainer.errors import TrainerError
 from trainer.runtime import DEFAULT_POSITION_DRAWS, Generation
@@ -36,14 +36,6 @@ ALIGNER_SUFFIX = "_aligner"
 
 class ModelError(CaefError):
     """A --model folder that cannot be opened or used."""
-
-
-@dataclass
-class RandomPositions:
-    """A run trained with `--random-positions span`: inference draws each prompt's position ids
-    for its tokens and `completion_tokens` more (the longest completion trained on)."""
-    span: int
-    completion_tokens: int
 
 
 @dataclass
@@ -80,13 +72,10 @@ def _caef_run(folder: Path, machines: MachineSet, base: str | None) -> Source:
 
 
 def _random_positions(folder: Path, run: dict) -> RandomPositions | None:
-    positions = run.get("positions") or {}
-    if not positions.get("random_positions"):
-        return None
-    if not positions.get("completion_tokens"):
-        raise ModelError(f"{folder} was trained with random positions but its {run_files.RUN_FILE} does not say "
-                         f"how long its completions were (positions.completion_tokens): retrain it")
-    return RandomPositions(positions["random_positions"], positions["completion_tokens"])
+    try:
+        return RandomPositions.of_run(run)
+    except TrainerError as e:
+        raise ModelError(f"{folder}: {e}") from None
 
 
 def _adapter_base(folder: Path, base: str | None) -> Path:
@@ -198,13 +187,11 @@ class LanguageModels:
         """Per draw and prompt, the position ids a random-positions run reads it at (None: 0, 1, 2, …)."""
         if route.positions is None:
             return None
-        span, room = route.positions.span, route.positions.completion_tokens
-        for tokens in read:
-            if tokens + room > span:
-                raise ModelError(f"a prompt of {tokens} tokens and a completion of {room} do not fit the "
-                                 f"{span} positions the model was trained on (--random-positions {span})")
-        return [prompt_positions(text, tokens + room, span, draw) for draw in range(draws)
-                for text, tokens in zip(texts, read)]
+        try:
+            return [route.positions.draw(text, tokens, draw) for draw in range(draws)
+                    for text, tokens in zip(texts, read)]
+        except TrainerError as e:
+            raise ModelError(str(e)) from None
 
 
 def _until_eos(row: list[int], eos: int) -> tuple[tuple[int, ...], bool]:

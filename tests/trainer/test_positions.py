@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from trainer.cli import main
-from trainer.data import PadCollator, prompt_positions, random_positions
+from trainer.data import PadCollator, RandomPositions, random_positions
 
 
 def test_random_positions_are_sorted_distinct_draws_within_the_range():
@@ -34,9 +34,12 @@ def test_varied_density_takes_consecutive_positions_of_draws_of_every_size():
 
 
 def test_a_prompt_is_given_the_same_positions_whatever_else_is_asked():
-    first = prompt_positions("ADD, q1,  |4[HEAD1]", 40, 1024)
-    assert torch.equal(first, prompt_positions("ADD, q1,  |4[HEAD1]", 40, 1024))
-    assert not torch.equal(first, prompt_positions("ADD, q1,  |5[HEAD1]", 40, 1024))
+    positions = RandomPositions(1024, 30)
+    first = positions.draw("ADD, q1,  |4[HEAD1]", 10)
+    assert len(first) == 40  # the prompt's tokens and room for the longest completion
+    assert torch.equal(first, positions.draw("ADD, q1,  |4[HEAD1]", 10))
+    assert not torch.equal(first, positions.draw("ADD, q1,  |5[HEAD1]", 10))
+    assert not torch.equal(first, positions.draw("ADD, q1,  |4[HEAD1]", 10, draw=1))
     assert first.tolist() == sorted(set(first.tolist())) and first.max() < 1024
 
 
@@ -101,8 +104,7 @@ def test_the_runtime_reads_each_prompt_at_its_drawn_positions_whichever_decoder(
     # Hugging Face's forward pass at the same positions writes the same tokens as the lean decoder
     tokenizer = route.tokenizer
     batch = tokenizer(prompts, return_tensors="pt", padding=True)
-    drawn = [prompt_positions(p, n + route.positions.completion_tokens, 256)
-             for p, n in zip(prompts, batch["attention_mask"].sum(1).tolist())]
+    drawn = [route.positions.draw(p, n) for p, n in zip(prompts, batch["attention_mask"].sum(1).tolist())]
     eos = tokenizer.eos_token_id
     lean = route.decoder.generate(batch["input_ids"], batch["attention_mask"], 16, eos, positions=drawn)
     plain = generate_at_positions(route.model, batch["input_ids"], batch["attention_mask"], 16, eos, drawn)
@@ -121,14 +123,14 @@ def test_with_several_draws_the_most_common_completion_is_the_answer(random_posi
     executor = open_models([random_positions_run], load_machines(), device="cpu", max_new_tokens=16,
                            position_draws=3)
     route = executor.routes[("ADD", False)]
-    tokenizer, eos, room = route.tokenizer, route.tokenizer.eos_token_id, route.positions.completion_tokens
+    tokenizer, eos = route.tokenizer, route.tokenizer.eos_token_id
     prompts = [json.loads(line)["prompt"] for line in list((add_tape / "train.jsonl").open())[:60:6]]
     replies = executor.generate("ADD", prompts)
     for prompt, reply in zip(prompts, replies):
         ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
         mask = ids.new_ones(ids.shape)
         written = [tuple(generate_at_positions(route.model, ids, mask, 16, eos,
-                                               [prompt_positions(prompt, ids.shape[1] + room, 256, draw)])[0])
+                                               [route.positions.draw(prompt, ids.shape[1], draw)])[0])
                    for draw in range(3)]
         voted = Counter(w[:w.index(eos)] if eos in w else w for w in written).most_common(1)[0][0]
         assert reply.text == tokenizer.decode(voted, skip_special_tokens=False, clean_up_tokenization_spaces=False)
@@ -142,6 +144,23 @@ def test_a_prompt_longer_than_the_trained_positions_is_a_clean_error(random_posi
     executor = open_models([random_positions_run], load_machines(), device="cpu")
     with pytest.raises(ModelError, match="do not fit the 256 positions"):
         executor.generate("ADD", ["ADD, q1, " + " |4" * 300])
+
+
+def test_a_random_positions_run_that_does_not_say_its_completion_room_is_a_clean_error(random_positions_run,
+                                                                                      tmp_path):
+    import shutil
+
+    from caef_dsl import load_machines
+    from trainer.language_models import ModelError, open_models
+    from trainer.model import RUN_FILE
+
+    old = tmp_path / "old-run"
+    shutil.copytree(random_positions_run, old)
+    run = json.loads((old / RUN_FILE).read_text())
+    del run["positions"]["completion_tokens"]  # as runs trained before the runtime drew positions
+    (old / RUN_FILE).write_text(json.dumps(run))
+    with pytest.raises(ModelError, match="positions.completion_tokens"):
+        open_models([old], load_machines(), device="cpu")
 
 
 def test_varied_density_without_random_positions_is_a_clean_error(add_tape, tmp_path, capfd):
