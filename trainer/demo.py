@@ -37,14 +37,15 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # for thousands of steps, and ADD needs 900 steps where 5e-4 needs 500. tape and full read whole
 # state lines: more problems and steps, and random position ids from 0..1023 (positions 0, 1, 2,
 # … never seen in training break them past the trained lengths; docs/results.md, "The paper's
-# views past their training lengths").
+# views past their training lengths"); full's examples are twice tape's, so its batches hold half as
+# many and a step costs about the same.
 RECIPES = {
-    "head": {"problems": 4000, "max_steps": 6000, "lr": 5e-4, "budget": 60, "lengths": "1-10,20,50,100",
-             "random_positions": 0},
-    "tape": {"problems": 50000, "max_steps": 4000, "lr": 2e-3, "budget": 45, "lengths": "1-10,12,15,20",
-             "random_positions": 1024},
-    "full": {"problems": 50000, "max_steps": 4000, "lr": 2e-3, "budget": 45, "lengths": "1-10,12,15,20",
-             "random_positions": 1024},
+    "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
+             "lengths": "1-10,20,50,100", "random_positions": 0},
+    "tape": {"problems": 50000, "max_steps": 4000, "batch_size": 64, "lr": 2e-3, "budget": 60,
+             "lengths": "1-10,12,15,20", "random_positions": 1024},
+    "full": {"problems": 50000, "max_steps": 4000, "batch_size": 32, "lr": 2e-3, "budget": 60,
+             "lengths": "1-10,12,15,20", "random_positions": 1024},
 }
 
 
@@ -64,6 +65,8 @@ def parse_args(argv):
                         help=f"training wall-clock safety limit (default {recipe_help('budget')})")
     parser.add_argument("--max-steps", type=int,
                         help=f"optimizer steps at most (default {recipe_help('max_steps')})")
+    parser.add_argument("--batch-size", type=int,
+                        help=f"examples per optimizer step (default {recipe_help('batch_size')})")
     parser.add_argument("--lr", type=float, help=f"peak learning rate (default {recipe_help('lr')})")
     parser.add_argument("--random-positions", type=int, metavar="N",
                         help=f"train on random position ids from 0..N-1, 0: none (default "
@@ -142,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     if "train" not in args.skip:
         seconds["train"] = stage("2. train a model from scratch on the CPU", [
             "train", "--data", str(data), "--out", str(run), "--model", args.model, "--epochs", "1000000",
-            "--time-budget", str(args.budget), "--max-steps", str(args.max_steps), "--lr", str(args.lr),
+            "--time-budget", str(args.budget), "--max-steps", str(args.max_steps),
+            "--batch-size", str(args.batch_size), "--lr", str(args.lr),
             "--seed", str(args.seed),
             *(["--random-positions", str(args.random_positions)] if args.random_positions else []),
             *(["--stop-at-accuracy", "1.0", "--eval-every", "100", "--warmup", "100"] if head else [])])

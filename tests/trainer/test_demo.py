@@ -11,6 +11,9 @@ def test_each_mode_has_its_recipe_and_options_override_it():
     assert (head.mode, head.budget, head.lengths, head.problems) == ("head", 3.0, "1-4", 4000)
     assert (head.lr, tape.lr, demo.parse_args(["--lr", "1e-3"]).lr) == (5e-4, 2e-3, 1e-3)
     assert (head.random_positions, demo.parse_args(["--mode", "full", "--random-positions", "0"]).random_positions) == (0, 0)
+    # full's examples are twice tape's: half the batch
+    full = demo.parse_args(["--mode", "full"])
+    assert (tape.batch_size, full.batch_size, demo.parse_args(["--batch-size", "8"]).batch_size) == (64, 32, 8)
 
 
 def test_the_problems_spread_over_the_length_classes_a_machine_has():
