@@ -36,9 +36,10 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # preset's learning rate: at 2e-3 a small table (DIGIT_SUM's 92 decisions) sits on a plateau
 # for thousands of steps, and ADD needs 900 steps where 5e-4 needs 500. tape and full read whole
 # state lines: more problems and steps, and random position ids from 0..1023 (positions 0, 1, 2,
-# … never seen in training break them past the trained lengths; docs/results.md, "The paper's
-# views past their training lengths"); full's examples are twice tape's, so its batches hold half as
-# many and a step costs about the same.
+# … never seen in training break them past the trained lengths; with them tape reads twice its
+# trained length, full, which copies the line, does not: docs/results.md, "The paper's views past
+# their training lengths"); full's examples are twice tape's, so its batches hold half as many
+# and a step costs about the same.
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
              "lengths": "1-10,20,50,100", "random_positions": 0},
