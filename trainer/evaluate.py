@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -150,7 +151,7 @@ def print_report(report: dict) -> None:
                    "first divergence"):
         table.add_column(column, justify="left" if column in ("a×b", "first divergence") else "right")
     for r in report["by_class"]:
-        label = str(r["len_a"]) if r["len_b"] is None else f"{r['len_a']}×{r['len_b']}"
+        label = class_label(r["len_a"], r["len_b"])
         table.add_row(label, str(r["n"]), f"{r['step_accuracy']:.1%}", f"{r['end_to_end_accuracy']:.1%}",
                       str(r["format_errors"]), f"{r['steps_executed']:,.0f}", f"{r['model_calls']:,}",
                       f"{r['tokens_read']:,.0f}", f"{r['tokens_written']:,.0f}",
@@ -224,6 +225,11 @@ def write_report(report: dict, out: Path) -> list[Path]:
     return written
 
 
+def class_label(len_a: int, len_b: int | None) -> str:
+    """A length class as the report names it: `12×12`, or `5` for a one-operand machine."""
+    return str(len_a) if len_b is None else f"{len_a}×{len_b}"
+
+
 def evaluate(runtime, machines, name: str, wanted: list, n: int, seed: int = DEFAULT_SEED,
              progress: bool = True) -> dict:
     """The report of `runtime` on machine `name` (declared) over the classes `wanted`: what
@@ -236,12 +242,20 @@ def evaluate(runtime, machines, name: str, wanted: list, n: int, seed: int = DEF
         raise CaefError("--n must be at least 1")
     runtime.require(name)
     rows, aligner = [], "rule"
-    with Progress(console=console(), transient=True, disable=not progress) as bar:
+    out = console()
+    # A bar is drawn on a terminal only; a log (a run in the background) gets a line per class.
+    lines = progress and not out.is_terminal
+    with Progress(console=out, transient=True, disable=not progress) as bar:
         task = bar.add_task(f"evaluating {name}", total=len(wanted))
         for la, lb in wanted:
             pairs = draw(machines, name, la, lb, n, seed)
             if pairs:  # else a class the machine's operands cannot fill (sub: a shorter than b)
+                began = time.perf_counter()
                 rows.append({"len_a": la, "len_b": lb, **evaluate_class(runtime, machines, name, pairs)})
+                if lines:
+                    print(f"evaluated {name} {class_label(la, lb)}: {len(pairs)} problems, end to end "
+                          f"{rows[-1]['end_to_end_accuracy']:.1%}, {time.perf_counter() - began:.0f} s",
+                          file=sys.stderr, flush=True)
                 if runtime.trained_aligner(make_task(machines, name, *pairs[0])):
                     aligner = "trained"
             bar.advance(task)

@@ -31,7 +31,7 @@ def test_a_trained_aligner_run_is_used_unless_the_rule_aligner_is_asked_for(trai
     assert "0 model steps" not in capsys.readouterr().out
 
 
-def test_eval_reports_by_class_with_plots(trained_run, broken_run, tmp_path):
+def test_eval_reports_by_class_with_plots(trained_run, broken_run, tmp_path, capsys):
     reports = {}
     for name, run in [("trained", trained_run), ("broken", broken_run)]:
         out = tmp_path / name
@@ -40,6 +40,8 @@ def test_eval_reports_by_class_with_plots(trained_run, broken_run, tmp_path):
         reports[name] = json.loads((out / "report.json").read_text())
         assert (out / "heatmap.png").stat().st_size > 0
         assert (out / "by_length.png").stat().st_size > 0
+        # not a terminal (a log): a line per class as it is done, in place of the bar
+        assert "evaluated ADD 2×2: 4 problems, end to end" in capsys.readouterr().err
     trained, broken = reports["trained"], reports["broken"]
     assert trained["n"] == 8 and trained["mode"] == "head"
     assert [(c["len_a"], c["len_b"], c["n"]) for c in trained["by_class"]] == [(1, 1, 4), (2, 2, 4)]
