@@ -145,50 +145,63 @@ class LanguageModels:
         route = self.routes[(machine, aligner)]
         if route.adapter is not None:
             route.model.set_adapter(route.adapter)
-        tokenizer = route.tokenizer
         intro, intro_tokens = self._intro(route, machine, "aligner" if aligner else self.mode)
         texts = [intro + p for p in prompts]
-        batch = tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
-        width = batch["input_ids"].shape[1]
+        keys = [(machine, aligner, *p.split(" ", 2)[:2]) for p in prompts]
+        batch = route.tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
+        read = batch["attention_mask"].sum(dim=1).tolist()
         # A completion is at most about twice its prompt (a composite's block with a callee's
         # first step): room for that, and an untrained model stops there.
-        limit = self.max_new_tokens or 2 * (width - intro_tokens) + 32
-        eos = tokenizer.eos_token_id
-        read = batch["attention_mask"].sum(dim=1).tolist()
-        # A random-positions run reads each prompt at `draws` draws (one batch, draw after draw)
-        # and the most common completion is the answer.
+        limit = self.max_new_tokens or 2 * (batch["input_ids"].shape[1] - intro_tokens) + 32
+        # A random-positions run reads each prompt at K draws and the most common completion is
+        # the answer. Once a majority of the K agree the rest cannot change it, so a majority is
+        # read first, and the remaining draws only for the prompts whose first draws disagree.
         draws = self.position_draws if route.positions else 1
-        input_ids, attention_mask = batch["input_ids"].repeat(draws, 1), batch["attention_mask"].repeat(draws, 1)
-        positions = self._positions(route, texts, read, draws)
-        if route.decoder is not None:
-            keys = [(machine, aligner, *p.split(" ", 2)[:2]) for p in prompts]
-            rows = route.decoder.generate(input_ids, attention_mask, limit, eos,
-                                          [self._drafts.get(k, []) for k in keys] * draws, positions)
-        elif positions:
-            rows = generate_at_positions(route.model, input_ids, attention_mask, limit, eos, positions)
-        else:
-            config = GenerationConfig(max_new_tokens=limit, do_sample=False, eos_token_id=eos,
-                                      pad_token_id=tokenizer.pad_token_id)
-            with torch.inference_mode():
-                rows = route.model.generate(**batch, generation_config=config)[:, width:].tolist()
+        majority = draws // 2 + 1
+        everyone = list(range(len(texts)))
+        candidates = self._write(route, batch, everyone, texts, read, keys, range(majority), limit)
+        split = [i for i, c in enumerate(candidates) if len(set(c)) > 1]
+        if split and draws > majority:
+            more = self._write(route, batch, split, texts, read, keys, range(majority, draws), limit)
+            for i, extra in zip(split, more):
+                candidates[i] += extra
         replies = []
-        for i, tokens in enumerate(read):
-            candidates = [_until_eos(row, eos) for row in rows[i::len(prompts)]]
-            ids, finished = Counter(candidates).most_common(1)[0][0]  # ties: the earliest draw's
+        for i, (written, key) in enumerate(zip(candidates, keys)):
+            ids, finished = Counter(written).most_common(1)[0][0]  # ties: the earliest draw's
             if route.decoder is not None:
-                self._drafts[keys[i]] = list(ids) + [eos] * finished
-            text = tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
-            written = sum(len(c) + f for c, f in candidates)
-            replies.append(Generation(text, finished, tokens * draws, written))
+                self._drafts[key] = list(ids) + [route.tokenizer.eos_token_id] * finished
+            text = route.tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+            replies.append(Generation(text, finished, read[i] * len(written), sum(len(c) + f for c, f in written)))
         return replies
 
+    def _write(self, route: Route, batch, rows: list[int], texts: list[str], read: list[int], keys: list[tuple],
+               draws: range, limit: int) -> list[list[tuple[tuple[int, ...], bool]]]:
+        """For the batch's `rows`, their completions (tokens before the EOS, whether it ended) at
+        the given draws of positions, in one batch."""
+        eos, n = route.tokenizer.eos_token_id, len(rows)
+        input_ids = batch["input_ids"][rows].repeat(len(draws), 1)
+        attention_mask = batch["attention_mask"][rows].repeat(len(draws), 1)
+        positions = self._positions(route, [texts[i] for i in rows], [read[i] for i in rows], draws)
+        if route.decoder is not None:
+            written = route.decoder.generate(input_ids, attention_mask, limit, eos,
+                                             [self._drafts.get(keys[i], []) for i in rows] * len(draws), positions)
+        elif positions:
+            written = generate_at_positions(route.model, input_ids, attention_mask, limit, eos, positions)
+        else:
+            config = GenerationConfig(max_new_tokens=limit, do_sample=False, eos_token_id=eos,
+                                      pad_token_id=route.tokenizer.pad_token_id)
+            with torch.inference_mode():
+                written = route.model.generate(input_ids=input_ids, attention_mask=attention_mask,
+                                               generation_config=config)[:, input_ids.shape[1]:].tolist()
+        return [[_until_eos(row, eos) for row in written[j::n]] for j in range(n)]
+
     @staticmethod
-    def _positions(route: Route, texts: list[str], read: list[int], draws: int) -> list[torch.Tensor] | None:
+    def _positions(route: Route, texts: list[str], read: list[int], draws: range) -> list[torch.Tensor] | None:
         """Per draw and prompt, the position ids a random-positions run reads it at (None: 0, 1, 2, …)."""
         if route.positions is None:
             return None
         try:
-            return [route.positions.draw(text, tokens, draw) for draw in range(draws)
+            return [route.positions.draw(text, tokens, draw) for draw in draws
                     for text, tokens in zip(texts, read)]
         except TrainerError as e:
             raise ModelError(str(e)) from None

@@ -90,11 +90,7 @@ def test_the_runtime_reads_each_prompt_at_its_drawn_positions_whichever_decoder(
                            position_draws=1)
     route = executor.routes[("ADD", False)]
     assert route.decoder is not None and route.positions.span == 256
-    with torch.no_grad():  # large random weights: every argmax depends on all the model reads, positions too
-        generator = torch.Generator().manual_seed(0)
-        for name, weight in route.model.named_parameters():
-            if "norm" not in name:
-                weight.copy_(torch.randn(weight.shape, generator=generator))
+    _randomize(route.model)
     route.decoder = GreedyDecoder(route.model)
     prompts = [json.loads(line)["prompt"] for line in list((add_tape / "train.jsonl").open())[:40:4]]
     texts = [g.text for g in executor.generate("ADD", prompts)]
@@ -113,11 +109,20 @@ def test_the_runtime_reads_each_prompt_at_its_drawn_positions_whichever_decoder(
     assert route.decoder.generate(batch["input_ids"], batch["attention_mask"], 16, eos) != lean
 
 
+def _randomize(model) -> None:
+    """Large random weights: every argmax depends on all the model reads, positions too."""
+    with torch.no_grad():
+        generator = torch.Generator().manual_seed(0)
+        for name, weight in model.named_parameters():
+            if "norm" not in name:
+                weight.copy_(torch.randn(weight.shape, generator=generator))
+
+
 def test_with_several_draws_the_most_common_completion_is_the_answer(random_positions_run, add_tape):
     from collections import Counter
 
     from caef_dsl import load_machines
-    from trainer.decoding import generate_at_positions
+    from trainer.decoding import GreedyDecoder, generate_at_positions
     from trainer.language_models import open_models
 
     executor = open_models([random_positions_run], load_machines(), device="cpu", max_new_tokens=16,
@@ -125,16 +130,28 @@ def test_with_several_draws_the_most_common_completion_is_the_answer(random_posi
     route = executor.routes[("ADD", False)]
     tokenizer, eos = route.tokenizer, route.tokenizer.eos_token_id
     prompts = [json.loads(line)["prompt"] for line in list((add_tape / "train.jsonl").open())[:60:6]]
-    replies = executor.generate("ADD", prompts)
-    for prompt, reply in zip(prompts, replies):
-        ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
-        mask = ids.new_ones(ids.shape)
-        written = [tuple(generate_at_positions(route.model, ids, mask, 16, eos,
-                                               [route.positions.draw(prompt, ids.shape[1], draw)])[0])
-                   for draw in range(3)]
-        voted = Counter(w[:w.index(eos)] if eos in w else w for w in written).most_common(1)[0][0]
-        assert reply.text == tokenizer.decode(voted, skip_special_tokens=False, clean_up_tokenization_spaces=False)
-        assert reply.read == 3 * ids.shape[1]  # every draw is paid for
+
+    def draws_read() -> list[int]:
+        """Checks each reply against its draws one by one; how many draws each was read at."""
+        counts = []
+        for prompt, reply in zip(prompts, executor.generate("ADD", prompts)):
+            ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+            mask = ids.new_ones(ids.shape)
+            written = [tuple(generate_at_positions(route.model, ids, mask, 16, eos,
+                                                   [route.positions.draw(prompt, ids.shape[1], draw)])[0])
+                       for draw in range(3)]
+            voted = Counter(w[:w.index(eos)] if eos in w else w for w in written).most_common(1)[0][0]
+            assert reply.text == tokenizer.decode(voted, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+            assert reply.read % ids.shape[1] == 0  # every draw read is paid for
+            counts.append(reply.read // ids.shape[1])
+            # two draws that agree are a majority of three: the third is read only where they differ
+            assert counts[-1] == (2 if written[0] == written[1] else 3)
+        return counts
+
+    assert set(draws_read()) == {2}  # the barely trained model writes the same at every draw
+    _randomize(route.model)
+    route.decoder = GreedyDecoder(route.model)  # it holds the weights it fused
+    assert 3 in set(draws_read())  # random weights: the draws disagree, and the third is read
 
 
 def test_a_prompt_longer_than_the_trained_positions_is_a_clean_error(random_positions_run):
