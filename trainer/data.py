@@ -237,6 +237,7 @@ class RandomPositions:
     number, so that a completion stays a function of its prompt (the runtime's memo is exact)."""
     span: int
     completion_tokens: int
+    varied_density: bool = False  # draw as `--varied-density` training did (see `random_positions`)
 
     @classmethod
     def of_run(cls, run: dict) -> RandomPositions | None:
@@ -247,7 +248,7 @@ class RandomPositions:
         if not positions.get("completion_tokens"):
             raise TrainerError("the run was trained with random positions but does not say how long its "
                                "completions were (positions.completion_tokens): retrain it")
-        return cls(positions["random_positions"], positions["completion_tokens"])
+        return cls(positions["random_positions"], positions["completion_tokens"], bool(positions.get("varied_density")))
 
     def draw(self, text: str, tokens: int, draw: int = 0) -> torch.Tensor:
         """The position ids of a prompt `text` of `tokens` tokens (and of its completion's first
@@ -259,7 +260,8 @@ class RandomPositions:
                                f"(--random-positions {self.span})")
         digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=draw.to_bytes(16, "little"))
         seed = int.from_bytes(digest.digest(), "little")
-        return random_positions(1, count, self.span, torch.Generator().manual_seed(seed))[0]
+        return random_positions(1, count, self.span, torch.Generator().manual_seed(seed),
+                                varied_density=self.varied_density)[0]
 
 
 def write_dataset(

@@ -43,6 +43,17 @@ def test_a_prompt_is_given_the_same_positions_whatever_else_is_asked():
     assert first.tolist() == sorted(set(first.tolist())) and first.max() < 1024
 
 
+def test_a_varied_density_run_is_read_at_the_densities_it_was_trained_at():
+    sparse = RandomPositions(1024, 30)
+    varied = RandomPositions.of_run({"positions": {"random_positions": 1024, "completion_tokens": 30,
+                                                   "varied_density": True}})
+    assert varied.varied_density and not sparse.varied_density
+    texts = [f"ADD, q1,  |{i}[HEAD1]" for i in range(200)]
+    spread = lambda p: [int(d[-1] - d[0]) for d in (p.draw(t, 10) for t in texts)]  # noqa: E731
+    # 40 positions drawn from 1024 spread over most of it; a varied draw is often far denser
+    assert min(spread(sparse)) > 700 and sorted(spread(varied))[100] < 500
+
+
 def test_plain_collation_leaves_positions_to_the_model():
     assert "position_ids" not in PadCollator(0)([{"input_ids": [1, 2], "labels": [1, 2]}])
 
