@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import CaefError, OperandError
-from .interpreter import Executable
+from .executable import Executable
 from .render import renderer, result_token
 
 # Operator → machine file, per family: the paper's machines, or the long (scalable) ones.

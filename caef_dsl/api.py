@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .interpreter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, Trace, run
+from .budget import MAX_CALL_DEPTH, MAX_STEPS_PER_RUN
+from .configuration import Trace
+from .interpreter import run
 from .library import MachineSet, load
 from .render import result_token, step_pairs
 
@@ -41,8 +43,8 @@ class TraceResult:
         return result_token(self.trace.result)
 
 
-def trace(machine: str, *operands, max_steps: int = DEFAULT_MAX_STEPS,
-          max_depth: int = DEFAULT_MAX_DEPTH, machines: MachineSet | None = None) -> TraceResult:
+def trace(machine: str, *operands, max_steps: int = MAX_STEPS_PER_RUN,
+          max_depth: int = MAX_CALL_DEPTH, machines: MachineSet | None = None) -> TraceResult:
     """Run `machine` (file stem, declared name or path to a .tm file) on `operands`."""
     machines = machines or machines_for(machine)
     name = machines.resolve(machine)

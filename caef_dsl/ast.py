@@ -1,7 +1,7 @@
 """The syntax tree of a .tm file: frozen dataclasses, each with its source position.
 
-`syntax.py` builds these from the lark parse tree; `check.py` validates them; `interpreter.py`
-compiles them into closures. Nothing here computes anything.
+`syntax.py` builds these from the lark parse tree; `check.py` validates them; `executable.py`
+turns them into closures. Nothing here computes anything.
 """
 from __future__ import annotations
 

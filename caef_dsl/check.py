@@ -15,7 +15,7 @@ import itertools
 from . import ast
 from .errors import Diagnostic, source_line
 from .ast import SYMBOLS, children, free_names
-from .interpreter import FUNCTIONS, compile_expr
+from .expressions import FUNCTIONS, evaluator
 from .render import VIEWS
 
 ENUMERATION_LIMIT = 50_000
@@ -273,7 +273,7 @@ class _MachineCheck:
         for r in (r1, r2):
             if r.condition is not None:
                 names |= free_names(r.condition) - {p.value for p in r.patterns if p.kind == "bind"}
-        conds = [(r, _compiled(r.condition) if r.condition is not None else None) for r in (r1, r2)]
+        conds = [(r, _evaluator(r.condition) if r.condition is not None else None) for r in (r1, r2)]
         if any(r.condition is not None and c is None for r, c in conds):
             return None
         for combo in itertools.product(SYMBOLS, repeat=len(heads)):
@@ -299,7 +299,7 @@ class _MachineCheck:
     def _division(self, rule: ast.Rule, divisor, pos: ast.Pos):
         heads = sorted({p.head for p in rule.patterns})
         names = free_names(divisor)
-        fn = _compiled(divisor)
+        fn = _evaluator(divisor)
         if fn is None:
             return
         lets = {a.name: a.expr for a in rule.actions if isinstance(a, ast.Let)}
@@ -320,10 +320,10 @@ class _MachineCheck:
                 return
 
 
-def _compiled(expr: ast.Expr):
-    """The expression compiled, or None when it calls an unknown function (`_expr` reports it)."""
+def _evaluator(expr: ast.Expr):
+    """The expression as a closure, or None when it calls an unknown function (`_expr` reports it)."""
     try:
-        return compile_expr(expr)
+        return evaluator(expr)
     except KeyError:
         return None
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from . import ast
 from .api import load_machines, machines_for
+from .budget import MAX_CALL_DEPTH, MAX_STEPS_PER_RUN
 from .errors import CaefError, CheckError
-from .interpreter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, run
+from .interpreter import run
 from .library import MachineSet
 from .render import renderer, result_token, step_pairs
 from .syntax import parse_file
@@ -284,10 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", nargs="?", metavar="B")
     p.add_argument("--json", action="store_true", help="one JSON object: steps, result, counts")
     p.add_argument("--batch", metavar="FILE", help="JSON Lines of {a, b}: one JSON result per line")
-    p.add_argument("--max-steps", type=positive_int, default=DEFAULT_MAX_STEPS,
-                   help=f"step budget over all frames (default {DEFAULT_MAX_STEPS:,})")
-    p.add_argument("--max-depth", type=positive_int, default=DEFAULT_MAX_DEPTH,
-                   help=f"call-depth limit (default {DEFAULT_MAX_DEPTH})")
+    p.add_argument("--max-steps", type=positive_int, default=MAX_STEPS_PER_RUN,
+                   help=f"step budget over all frames (default {MAX_STEPS_PER_RUN:,})")
+    p.add_argument("--max-depth", type=positive_int, default=MAX_CALL_DEPTH,
+                   help=f"call-depth limit (default {MAX_CALL_DEPTH})")
     p.set_defaults(run=cmd_trace)
 
     p = sub.add_parser("graph", help="the state diagram as Graphviz DOT (or Mermaid)")

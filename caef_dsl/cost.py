@@ -28,7 +28,7 @@ from .sampling import parse_lengths
 from .tokens import TOKEN, count_tokens
 from .views import MODES, executor_examples
 
-DEFAULT_MAX_STEPS = 300_000
+FEASIBLE_STEPS = 300_000  # steps a sampled problem may take before its length is infeasible
 DEFAULT_SAMPLES = 3
 DEFAULT_SEED = 0
 
@@ -93,7 +93,7 @@ def draw_operands(rng: random.Random, exe, a_digits: int, b_digits: int | None,
 
 
 def measure(machines, name: str, lengths: list[int], *, samples: int = DEFAULT_SAMPLES,
-            seed: int = DEFAULT_SEED, max_steps: int = DEFAULT_MAX_STEPS,
+            seed: int = DEFAULT_SEED, max_steps: int = FEASIBLE_STEPS,
             b_digits: int | None = None, progress=None) -> list[Row]:
     """One Row per length. `machines` is a MachineSet, `name` a declared machine name."""
     exe = machines.executable(name)
@@ -158,8 +158,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--samples", type=positive_int, default=DEFAULT_SAMPLES,
                         help=f"random problems per length (default {DEFAULT_SAMPLES})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default {DEFAULT_SEED}")
-    parser.add_argument("--max-steps", type=positive_int, default=DEFAULT_MAX_STEPS,
-                        help=f"step budget per problem, all frames (default {DEFAULT_MAX_STEPS:,})")
+    parser.add_argument("--max-steps", type=positive_int, default=FEASIBLE_STEPS,
+                        help=f"step budget per problem, all frames (default {FEASIBLE_STEPS:,})")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--out", metavar="FILE", help="also write the JSON report to FILE")
 

@@ -9,14 +9,14 @@ from . import ast
 from .check import check
 from .errors import CheckError, Diagnostic, MachineNotFound
 from .finite import HeadView, head_views
-from .interpreter import Executable
+from .executable import Executable
 from .syntax import parse_file
 
 MACHINES_DIR = Path(__file__).resolve().parent.parent / "machines"
 
 
 class MachineSet:
-    """Checked machines by declared name, compiled on first use, with their head views."""
+    """Checked machines by declared name, made `Executable` on first use, with their head views."""
 
     def __init__(self, machines: dict[str, ast.Machine], by_file: dict[str, str]):
         self.machines = machines
@@ -53,7 +53,7 @@ class MachineSet:
 
 
 class _Lazy(dict):
-    """A dict view that compiles machines as the interpreter asks for them."""
+    """A dict view that makes machines `Executable` as the interpreter asks for them."""
 
     def __init__(self, machines: MachineSet):
         super().__init__()

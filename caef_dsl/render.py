@@ -5,7 +5,7 @@ machine's `render` declaration for that state, or the canonical template built f
 declarations), and the reader is a regular expression compiled from the same template.
 Commands are the comma-separated fragments of their actions, read back fragment by fragment.
 
-Three views (DESIGN.md): the full step (state line + command line; blocks for composites),
+Three views (docs/design.md): the full step (state line + command line; blocks for composites),
 the state line alone (`tape` mode reads it), and the finite-control `head` line.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Callable
 
 from . import ast, values
 from .errors import TextParseError
-from .interpreter import Configuration, Executable, GotoSite, OutputTape, Trace
+from .configuration import Configuration, GotoSite, OutputTape, Trace
+from .executable import Executable
 from .values import Digits, as_number, display
 
 HALT_COMMAND = "No command to execute. Halt state."

@@ -1,4 +1,4 @@
-"""Executor examples in the three modes of DESIGN.md, from one trace.
+"""Executor examples in the three modes of docs/design.md, from one trace.
 
   full  prompt = step t as the paper's executor reads it, completion = step t+1
         (basic machines: state + "\\n" + command + "\\n"; composites: the input/output blocks)
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from .interpreter import Trace
+from .configuration import Trace
 from .render import renderer, step_pairs
 
 MODES = ("full", "tape", "head")

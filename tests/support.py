@@ -43,7 +43,7 @@ def executor_records(case: dict, mode: str) -> list[dict]:
 def assert_round_trips(trace):
     """Every state line and command of every frame reads back to what it shows, and a command
     read back from either view does what the interpreter's command did."""
-    from caef_dsl.interpreter import apply
+    from caef_dsl.actions import apply
     from caef_dsl.render import renderer
     from caef_dsl.views import frames
     for frame in frames(trace):

@@ -44,7 +44,7 @@ def test_a_moved_number_is_named_in_the_head_view_and_spelled_in_the_paper_s(mac
     assert r.command_line(first.command) == "CMD [COUNT] 1, [OUTPUT]|1|7|2|4, q1"  # the golden format
     assert r.head_command_line(first.command) == "CMD [COUNT] 1, [OUTPUT] a, q1"
     read_back = r.parse_command("q0", "CMD [COUNT] 1, [OUTPUT] a, q1")
-    from caef_dsl.interpreter import apply
+    from caef_dsl.actions import apply
     assert apply(first.config, read_back)[0] == trace.steps[1].config
 
 

@@ -8,9 +8,18 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from caef_dsl import interpreter, library
+from caef_dsl.actions import apply
+from caef_dsl.budget import Budget
 from caef_dsl.errors import CallDepthExceeded, NoRuleFires, RunError, StepBudgetExceeded
-from caef_dsl.interpreter import Budget, QuietTrace, apply, run, run_quietly
+from caef_dsl.fast_paths import QuietTrace, run_quietly
+from caef_dsl.interpreter import run
 from caef_dsl.strategies import operands
+
+def forget_calls(machines):
+    """Empty every machine's memo of calls, so a test starts with none kept."""
+    for name in machines.machines:
+        machines.executable(name).fast_paths.calls.clear()
+
 
 QUIET = ["ADD", "EQUAL", "GREATER_THAN", "LESS_THAN", "REFLECTION", "LEFT_MASK",  # the paper's
          "MUL_DIGIT", "REVERSE_MARKED", "SHIFT_IN", "SUB_BORROW"]  # long_mul's and long_div's
@@ -130,7 +139,7 @@ def test_a_step_no_rule_takes_fails_the_same_inside_a_sweep(shapes, a):
 
 def test_sweeps_take_the_steps_between_the_ends(shapes, monkeypatch):
     swept = []
-    sweeps = shapes["TWO_OUT"].sweeps
+    sweeps = shapes["TWO_OUT"].fast_paths.sweeps
     walk = sweeps.run
 
     def spy(*args):
@@ -153,7 +162,7 @@ def load_add():
 
 
 def test_composites_record_quiet_calls_and_replay_them_on_reading(machines):
-    interpreter._CALLS.clear()
+    forget_calls(machines)
     trace = run(machines.executables, "SUB", [123456, 789])
     calls = [s.call for s in trace.steps if s.call is not None]
     assert [c.machine.name for c in calls] == ["REFLECTION", "ADD", "ADD", "LEFT_MASK"]
@@ -164,13 +173,13 @@ def test_composites_record_quiet_calls_and_replay_them_on_reading(machines):
 
 
 def test_quiet_calls_spend_the_step_budget(machines):
-    interpreter._CALLS.clear()
+    forget_calls(machines)
     with pytest.raises(StepBudgetExceeded, match="more than 30 steps"):
         run(machines.executables, "SUB", [10 ** 20, 1], max_steps=30)
 
 
 def test_quiet_calls_count_towards_the_depth_limit(machines):
-    interpreter._CALLS.clear()
+    forget_calls(machines)
     with pytest.raises(CallDepthExceeded, match="deeper than 0 frames"):
         run(machines.executables, "SUB", [5, 3], max_depth=0)
 
@@ -181,19 +190,19 @@ def test_quiet_calls_count_towards_the_depth_limit(machines):
 def test_composites_render_the_same_with_calls_recorded_step_by_step(machines, name, data):
     from caef_dsl.render import step_pairs
     a, b = data.draw(operands(name, max_digits=12))
-    interpreter._CALLS.clear()
+    forget_calls(machines)
     quiet = step_pairs(run(machines.executables, name, [a, b]))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(interpreter, "run_quietly", lambda exe, args, budget: run(
             {exe.name: exe}, exe.name, args, _budget=budget))
-        interpreter._CALLS.clear()
+        forget_calls(machines)
         recorded = step_pairs(run(machines.executables, name, [a, b]))
-    interpreter._CALLS.clear()
+    forget_calls(machines)
     assert quiet == recorded
 
 
 def test_small_calls_come_from_the_memo_and_still_spend_the_budget(machines):
-    interpreter._CALLS.clear()
+    forget_calls(machines)
     first = run(machines.executables, "MUL", [3, 9])
     again = run(machines.executables, "MUL", [3, 9])
     calls = [(s.call, t.call) for s, t in zip(first.steps, again.steps) if s.call is not None]
@@ -205,9 +214,9 @@ def test_small_calls_come_from_the_memo_and_still_spend_the_budget(machines):
 
 def test_long_calls_are_not_kept(machines):
     # Operands of more than CALL_MEMO_DIGITS digits in all almost never come back.
-    interpreter._CALLS.clear()
+    forget_calls(machines)
     a, b = 10 ** 30 + 12345, 10 ** 29 + 678
     first, again = (run(machines.executables, "SUB", [a, b]) for _ in range(2))
     calls = [(s.call, t.call) for s, t in zip(first.steps, again.steps) if s.call is not None]
     assert all(x is not y and x.final == y.final for x, y in calls)
-    assert not interpreter._CALLS
+    assert not any(machines.executable(name).fast_paths.calls for name in machines.machines)

@@ -4,7 +4,7 @@
 
 The model sits behind `Executor.generate(machine, prompts)`; everything else is pure Python
 (no torch here), so a stub that answers with the interpreter's text (`OracleExecutor`) runs
-the same code as a trained model. Per mode (DESIGN.md, "Three execution modes"):
+the same code as a trained model. Per mode (docs/design.md, "Three execution modes"):
 
   full  the model writes the next step (basic machines) or the next block (composites, the
         paper's protocol): a block that calls shows the callee's first step, the callee runs
@@ -13,7 +13,7 @@ the same code as a trained model. Per mode (DESIGN.md, "Three execution modes"):
         the model writes the halt command.
   tape, head  the model writes the command for the state line (or the finite-control line);
         the runtime reads it back (`Renderer.parse_command`) and carries it out with the
-        interpreter's action code (`caef_dsl.interpreter.apply`), never consulting the rules;
+        interpreter's action code (`caef_dsl.actions.apply`), never consulting the rules;
         a call runs the callee with the model. The run stops at the halt state.
 
 Each problem is a generator that yields `Request`s and receives `Generation`s; `drive` runs
@@ -30,10 +30,12 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Generator, Iterable, NamedTuple, Protocol
 
+from caef_dsl.actions import apply
 from caef_dsl.align import Expression, first_step, read_result
 from caef_dsl.compile import OPERATORS
+from caef_dsl.configuration import CallSite, Configuration, Trace
 from caef_dsl.errors import CaefError, TextParseError
-from caef_dsl.interpreter import CallSite, Configuration, Trace, apply, run
+from caef_dsl.interpreter import run
 from caef_dsl.library import MachineSet
 from caef_dsl.render import HALT_COMMAND, entering_block, renderer, returning_block
 from caef_dsl.views import MODES, executor_examples

@@ -1,0 +1,97 @@
+"""What one command does to a configuration: `apply`, and the output-tape actions it shares
+with the fast paths (`output_action`).
+
+The reference run (interpreter.py) applies the command a rule decided; the model runtime
+applies the command a language model wrote, to the same configurations, without ever
+consulting the rules.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .configuration import Configuration, GotoSite, OutputTape, Trace, names
+from .errors import RunError
+from .values import Digits, as_number, barred
+
+CallRunner = Callable[[str, list[Digits]], tuple[object, "Trace | None"]]
+
+
+def output_action(exe: "Executable", outputs: list, action: tuple) -> None:
+    """Carry out a put, move or finish on an output tape of `outputs`, in place."""
+    kind, name = action[0], action[1]
+    i = exe.output_index[name]
+    tape = outputs[i]
+    if kind == "put":
+        outputs[i] = OutputTape(tape.cells, action[2], tape.barred)
+    elif kind == "finish":
+        # The digit under the head counts only when non-zero: a number has no leading 0.
+        outputs[i] = (tape.appended(tape.pending) if tape.pending not in (None, "0")
+                      else OutputTape(tape.cells, None, tape.barred))
+    elif action[2] > 0:
+        if tape.pending is None:
+            raise RunError(f"{exe.name}: moved {name} right without writing a digit")
+        outputs[i] = tape.appended(tape.pending)
+    else:
+        if not tape.cells:
+            raise RunError(f"{exe.name}: moved {name} left of its first cell")
+        outputs[i] = OutputTape(tape.cells[:-1], None, barred(tape.cells[:-1]))
+
+
+def apply(config: Configuration, command: tuple, run_call: CallRunner | None = None):
+    """Carry out `command` on `config`: returns (next configuration, callee trace or None).
+
+    This is the one definition of what an action does; the model runtime calls it too.
+    Values were computed when the rule fired; calls and conditional gotos read the
+    configuration as the earlier actions of the command left it."""
+    exe = config.machine
+    heads, registers, outputs = list(config.heads), list(config.registers), list(config.outputs)
+    finished, state, callee = config.finished, config.state, None
+    values = None  # the names expressions read, as the actions so far left them; made on demand
+    for action in command:
+        kind = action[0]
+        if kind == "move":
+            i = exe.head_index.get(action[1])
+            if i is not None:
+                heads[i] += action[2]
+                values = None
+            else:
+                output_action(exe, outputs, action)
+        elif kind == "set":
+            # A moved value is read at the rule's site, from the configuration before the step:
+            # the head view's command names it (`[OUTPUT] a`) and does not spell it.
+            value = action[2] if len(action) == 3 else config.value(action[3])
+            registers[exe.register_index[action[1]]] = value
+            if values is not None:
+                values[action[1]] = value
+        elif kind == "put":
+            output_action(exe, outputs, action)
+        elif kind == "goto":
+            target = action[1]
+            if target.__class__ is GotoSite:
+                values = values or names(exe, config.operands, heads, registers)
+                state = target.target if target.condition(values) else target.otherwise
+            else:
+                state = target
+        elif kind == "finish":
+            finished = finished | {action[1]}
+            if action[1] in exe.output_index:
+                output_action(exe, outputs, action)
+        elif kind == "call":
+            site = action[1]
+            if run_call is None:
+                raise RunError(f"{exe.name}: a call to {site.machine} needs a call runner")
+            values = values or names(exe, config.operands, heads, registers)
+            result, callee = run_call(site.machine, [argument(f(values)) for f in site.args])
+            registers[exe.register_index[site.result]] = values[site.result] = result
+        else:
+            raise RunError(f"unknown action {kind!r}")
+    return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
+                         tuple(outputs), finished), callee
+
+
+def argument(value) -> Digits:
+    """A call argument as the callee's tape: the number it spells, without leading zeros."""
+    if value.__class__ is Digits:
+        trimmed = value.rstrip("0")
+        return value if trimmed == value and value else Digits(trimmed or "0")
+    return Digits.of(as_number(value))
