@@ -1,4 +1,4 @@
-"""Fixtures for the trainer tests: datasets from the golden traces, a fake downloaded checkpoint, a trained run."""
+"""Fixtures for the trainer tests: datasets from the golden traces, a fake downloaded checkpoint, a 40-step run."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def equal_tape(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_run(tmp_path_factory, add_tape, fast) -> Path:
+def tape_run_40_steps(tmp_path_factory, add_tape, fast) -> Path:
     """A nano model trained 40 steps on the add tape view."""
     from trainer.cli import main
 
