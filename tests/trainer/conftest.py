@@ -49,6 +49,7 @@ def base_checkpoint(tmp_path_factory) -> Path:
     Its LM head is untied (as in larger Llamas) and its tokenizer adds a BOS, so the LoRA path
     meets both; the BPE is trained on English-like text only, so trace markers are several tokens.
     """
+    import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -67,6 +68,7 @@ def base_checkpoint(tmp_path_factory) -> Path:
         vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
         num_key_value_heads=2, tie_word_embeddings=False, bos_token_id=0, eos_token_id=1,
     )
+    torch.manual_seed(0)  # the same weights each session: test_lora compares greedy choices, never near a tie
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -2,6 +2,7 @@
 
 import json
 
+from support import executor_records, golden_records
 from trainer.cli import main
 from trainer.presets import PRESETS
 
@@ -24,16 +25,36 @@ def test_metrics_and_run_description(tape_run_40_steps):
 
 
 def test_saved_folder_reloads_and_generates(tape_run_40_steps):
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(tape_run_40_steps)
     tokenizer = AutoTokenizer.from_pretrained(tape_run_40_steps)
+    # The weights reloaded are the trained ones: encoded as training encodes them (prompt,
+    # completion, EOS; scored on completion and EOS), the records cost about what they cost at
+    # the end of the run, not what they cost at its start.
+    records = [r for case in golden_records("add") for r in executor_records(case, "tape")][::7]
+    losses = []
+    with torch.inference_mode():
+        for record in records:
+            prompt = tokenizer(record["prompt"])["input_ids"]
+            completion = tokenizer(record["completion"], add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+            labels = torch.tensor([[-100] * len(prompt) + completion])
+            losses.append(model(input_ids=torch.tensor([prompt + completion]), labels=labels).loss.item())
+    curve = json.loads((tape_run_40_steps / "metrics.json").read_text())["loss_curve"]
+    first, last, loss = curve[0][1], curve[-1][1], sum(losses) / len(losses)
+    assert loss < (first + last) / 2, (loss, first, last)
+
+    # `generate` stops at the run's own EOS and pads with its PAD, and writes the model's own
+    # greedy choices (the folder's generation config adds no sampling or penalty).
+    assert (model.generation_config.eos_token_id, model.generation_config.pad_token_id) == \
+        (tokenizer.eos_token_id, tokenizer.pad_token_id)
     prompt = tokenizer("ADD, q1,  |5[HEAD1]|4 |7[HEAD2]|6 [C]1 |2[OUTPUT]", return_tensors="pt")
-    limit = 30
-    output = model.generate(**prompt, max_new_tokens=limit, do_sample=False)
-    new = output[0, prompt["input_ids"].shape[1]:].tolist()
-    assert new and (new[-1] == tokenizer.eos_token_id or len(new) == limit)
-    assert isinstance(tokenizer.decode(new, skip_special_tokens=True), str)
+    start = prompt["input_ids"].shape[1]
+    output = model.generate(**prompt, max_new_tokens=30, do_sample=False)
+    with torch.inference_mode():
+        greedy = model(output[:, :-1]).logits[0, start - 1:].argmax(-1)
+    assert output[0, start:].tolist() == greedy.tolist()
 
 
 def test_init_from_continues_a_run_over_two_machines(tape_run_40_steps, add_tape, tmp_path):
