@@ -16,9 +16,12 @@ $(STAMP): pyproject.toml requirements/base.txt requirements/ml.txt requirements/
 
 install: $(STAMP)
 
+# The default tier (pyproject's addopts deselect `slow`): fast tests, and trainings of a nano
+# model of at most 300 steps.
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# Both tiers: `-m ''` replaces the default `-m 'not slow'`.
 test-all: $(STAMP)
 	$(BIN)/pytest -q -m ''
 
