@@ -28,5 +28,14 @@ test-all: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m trainer.demo $(DEMO_ARGS)
 
+# The benchmarks that need no trained model, one after the other: interpreter speed against the
+# paper's generator, steps of the long machines, compiler speed and memory, training tokens/s per
+# view. The figures of record and what they mean: docs/results.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/trace_speed.py
+	$(BIN)/python benchmarks/long_steps.py
+	$(BIN)/python benchmarks/compile_speed.py
+	$(BIN)/python benchmarks/train_speed.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info
