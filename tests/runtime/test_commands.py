@@ -8,8 +8,8 @@ from caef_dsl.cli import main
 FAST = ["--max-new-tokens", "40"]
 
 
-def test_solve_prints_the_steps_and_the_result(trained_run, capsys):
-    code = main(["solve", "12+34=", "--model", str(trained_run), "--check", *FAST])
+def test_solve_prints_the_steps_and_the_result(head_run_300_steps, capsys):
+    code = main(["solve", "12+34=", "--model", str(head_run_300_steps), "--check", *FAST])
     out = capsys.readouterr().out
     assert "12+34= (head mode)" in out and "model steps" in out
     assert code == (0 if "agrees with the interpreter" in out else 1)
@@ -22,8 +22,8 @@ def test_a_broken_model_gives_a_format_error_not_an_exception(broken_run, capsys
     assert "no result: format error" in out
 
 
-def test_a_trained_aligner_run_is_used_unless_the_rule_aligner_is_asked_for(trained_run, broken_aligner_run, capsys):
-    models = ["--model", str(trained_run), str(broken_aligner_run)]
+def test_a_trained_aligner_run_is_used_unless_the_rule_aligner_is_asked_for(head_run_300_steps, broken_aligner_run, capsys):
+    models = ["--model", str(head_run_300_steps), str(broken_aligner_run)]
     assert main(["solve", "45+67=", *models, "--check", *FAST]) == 1
     out = capsys.readouterr().out
     assert "0 model steps" in out and "first diverging step: ADD aligner" in out
@@ -31,9 +31,9 @@ def test_a_trained_aligner_run_is_used_unless_the_rule_aligner_is_asked_for(trai
     assert "0 model steps" not in capsys.readouterr().out
 
 
-def test_eval_reports_by_class_with_plots(trained_run, broken_run, tmp_path, capsys):
+def test_eval_reports_by_class_with_plots(head_run_300_steps, broken_run, tmp_path, capsys):
     reports = {}
-    for name, run in [("trained", trained_run), ("broken", broken_run)]:
+    for name, run in [("trained", head_run_300_steps), ("broken", broken_run)]:
         out = tmp_path / name
         argv = ["eval", "--model", str(run), "--machine", "add", "--lengths", "1-2", "--n", "4", "--out", str(out)]
         assert main(argv + FAST) == 0
@@ -68,9 +68,9 @@ def test_crosscheck_shrinks_a_broken_model_to_the_smallest_operands(broken_run, 
     assert main(again) == 0
 
 
-def test_crosscheck_of_a_trained_model(trained_run, tmp_path, capsys):
+def test_crosscheck_of_a_trained_model(head_run_300_steps, tmp_path, capsys):
     failures = tmp_path / "failures.jsonl"
-    argv = ["crosscheck", "--model", str(trained_run), "--machine", "add", "--examples", "5", "--max-digits", "2",
+    argv = ["crosscheck", "--model", str(head_run_300_steps), "--machine", "add", "--examples", "5", "--max-digits", "2",
             "--failures", str(failures)]
     code = main(argv + FAST)
     out = capsys.readouterr().out

@@ -41,7 +41,7 @@ def rope_first_run(tmp_path_factory, head_add_data):
     return train(head_add_data, tmp_path_factory.mktemp("runs") / "rope-first", 60, "--rope-layers", "1")
 
 
-@pytest.mark.parametrize("which", ["trained_run", "rope_first_run", "broken_run"])
+@pytest.mark.parametrize("which", ["head_run_300_steps", "rope_first_run", "broken_run"])
 def test_the_lean_decoder_writes_what_generate_writes_whatever_it_guesses(which, request, machines):
     model, tokenizer = load_run(request.getfixturevalue(which))
     model.eval()
@@ -79,14 +79,14 @@ def test_a_model_with_an_adapter_or_another_architecture_keeps_generate(paper_ad
     assert GreedyDecoder.supports(LlamaForCausalLM.from_pretrained(base))
 
 
-def test_memo_and_no_memo_decide_the_same(trained_run, machines):
+def test_memo_and_no_memo_decide_the_same(head_run_300_steps, machines):
     """Every step of a sample of problems, 1 to 30 digits: with the memo the model is asked
     each distinct prompt once; without, at every step, in other batches with other padding."""
     from trainer.language_models import open_models
     draw = random.Random(2)
     tasks = [make_task(machines, "add", draw.randrange(10 ** n), draw.randrange(10 ** m))
              for n, m in [(draw.randint(1, 30), draw.randint(1, 30)) for _ in range(24)]]
-    executor = open_models([trained_run], machines, device="cpu", max_new_tokens=40)
+    executor = open_models([head_run_300_steps], machines, device="cpu", max_new_tokens=40)
     with_memo = Runtime(executor, machines, batch_size=7)
     without = Runtime(executor, machines, batch_size=5, memo=False)
     a, b = with_memo.solve(tasks), without.solve(tasks)

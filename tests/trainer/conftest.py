@@ -1,4 +1,4 @@
-"""Fixtures for the trainer tests: datasets from the golden traces, a fake downloaded checkpoint, a trained run."""
+"""Fixtures for the trainer tests: datasets from the golden traces, a fake downloaded checkpoint, a 40-step run."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def equal_tape(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_run(tmp_path_factory, add_tape, fast) -> Path:
+def tape_run_40_steps(tmp_path_factory, add_tape, fast) -> Path:
     """A nano model trained 40 steps on the add tape view."""
     from trainer.cli import main
 
@@ -49,6 +49,7 @@ def base_checkpoint(tmp_path_factory) -> Path:
     Its LM head is untied (as in larger Llamas) and its tokenizer adds a BOS, so the LoRA path
     meets both; the BPE is trained on English-like text only, so trace markers are several tokens.
     """
+    import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -67,6 +68,7 @@ def base_checkpoint(tmp_path_factory) -> Path:
         vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
         num_key_value_heads=2, tie_word_embeddings=False, bos_token_id=0, eos_token_id=1,
     )
+    torch.manual_seed(0)  # the same weights each session: test_lora compares greedy choices, never near a tie
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -31,9 +31,9 @@ def test_unknown_preset(add_tape, tmp_path, capfd):
     _fails_cleanly(capfd, ["train", "--data", str(add_tape), "--out", str(out), "--model", "huge"], out, "unknown preset 'huge'")
 
 
-def test_tokenizer_missing_dataset_symbols(trained_run, equal_tape, tmp_path, capfd):
+def test_tokenizer_missing_dataset_symbols(tape_run_40_steps, equal_tape, tmp_path, capfd):
     out = tmp_path / "out"
-    argv = ["train", "--data", str(equal_tape), "--out", str(out), "--init-from", str(trained_run)]
+    argv = ["train", "--data", str(equal_tape), "--out", str(out), "--init-from", str(tape_run_40_steps)]
     _fails_cleanly(capfd, argv, out, "--add-tokens")
 
 
@@ -60,8 +60,8 @@ def test_resume_without_a_checkpoint(add_tape, tmp_path, capfd):
     _fails_cleanly(capfd, ["train", "--data", str(add_tape), "--out", str(out), "--resume"], out, "no checkpoint")
 
 
-def test_used_out_folder_is_not_overwritten(trained_run, add_tape, capfd):
-    before = sorted(p.name for p in trained_run.iterdir())
-    assert main(["train", "--data", str(add_tape), "--out", str(trained_run)]) == 2
+def test_used_out_folder_is_not_overwritten(tape_run_40_steps, add_tape, capfd):
+    before = sorted(p.name for p in tape_run_40_steps.iterdir())
+    assert main(["train", "--data", str(add_tape), "--out", str(tape_run_40_steps)]) == 2
     assert "not empty" in capfd.readouterr().err
-    assert sorted(p.name for p in trained_run.iterdir()) == before
+    assert sorted(p.name for p in tape_run_40_steps.iterdir()) == before

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 from trainer.cli import main
 from trainer.model import load_run
@@ -28,11 +29,20 @@ def test_lora_adapter_reloads_merges_and_generates(base_checkpoint, add_tape, tm
     # The runtime's recipe: grow the base embeddings to the run's tokenizer, then attach the adapter.
     assert (len(tokenizer) > base.get_input_embeddings().num_embeddings) == add_tokens
     base.resize_token_embeddings(run["vocab_size"])
-    merged = PeftModel.from_pretrained(base, out).merge_and_unload()
     prompt = tokenizer("ADD, q1,  |5[HEAD1]|4 |7[HEAD2]|6 [C]1 |2[OUTPUT]", return_tensors="pt")
-    output = merged.generate(**prompt, max_new_tokens=8, do_sample=False, pad_token_id=tokenizer.pad_token_id)
-    assert output.shape[1] > prompt["input_ids"].shape[1]
     if add_tokens:
         assert "[HEAD1]" in tokenizer.convert_ids_to_tokens(prompt["input_ids"][0])
+    with torch.inference_mode():
+        before = base(**prompt).logits
+    merged = PeftModel.from_pretrained(base, out).merge_and_unload()
     model, _ = load_run(out)  # the same recipe, as the runtime will call it
     assert isinstance(model, PeftModel) and model.get_input_embeddings().weight.shape[0] == run["vocab_size"]
+    with torch.inference_mode():
+        after, adapted = merged(**prompt).logits, model(**prompt).logits
+    # The adapter changes what the base computes, and merging keeps that change (to rounding).
+    assert not torch.allclose(after, before, atol=1e-5)
+    assert torch.allclose(after, adapted, atol=1e-5)
+    # The merged model writes what the runtime's adapter model writes.
+    written = merged.generate(**prompt, max_new_tokens=8, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+    assert written.tolist() == model.generate(**prompt, max_new_tokens=8, do_sample=False,
+                                              pad_token_id=tokenizer.pad_token_id).tolist()

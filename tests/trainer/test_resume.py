@@ -1,10 +1,13 @@
-"""Stopping and resuming: a killed or time-limited run continues from its last checkpoint."""
+"""Stopping and resuming: a killed (slow tier: a subprocess run) or time-limited run continues
+from its last checkpoint."""
 
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from trainer.cli import main
 from trainer.train import last_complete_checkpoint
@@ -18,7 +21,7 @@ def _metrics(out):
 
 def test_time_budget_stops_with_a_checkpoint_and_resume_continues(add_tape, tmp_path, fast):
     out = tmp_path / "run"
-    argv = ["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "8", *fast]
+    argv = ["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "8", *fast, "--log-every", "1"]
     assert main([*argv, "--time-budget", "0.00001"]) == 0
     first = _metrics(out)
     assert first["stopped_by"] == "time_budget" and first["global_step"] == 1
@@ -26,8 +29,10 @@ def test_time_budget_stops_with_a_checkpoint_and_resume_continues(add_tape, tmp_
     assert main([*argv, "--resume"]) == 0
     second = _metrics(out)
     assert second["resumed_from"] == "checkpoint-1" and second["global_step"] == 8 and second["max_steps"] == 8
+    assert [step for step, _ in second["loss_curve"]] == list(range(1, 9))  # the curve keeps the step before the stop
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_its_last_checkpoint(add_tape, tmp_path, fast):
     out = tmp_path / "run"
     argv = [sys.executable, "-m", "trainer.cli", "train", "--data", str(add_tape), "--out", str(out),

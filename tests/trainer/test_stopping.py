@@ -1,7 +1,11 @@
 """Training stops on a measured criterion: every held-out record reproduced by greedy decoding,
-not on the wall clock. And one head-view model can learn executor and aligner records both."""
+not on the wall clock (training to it is the slow tier; the check and its stopping rule are
+fast). And one head-view model can learn executor and aligner records both."""
 
 import json
+from types import SimpleNamespace
+
+import pytest
 
 from trainer.cli import main
 from trainer.data import write_dataset
@@ -10,6 +14,7 @@ TABLE = [{"prompt": f"ADD q1 HEAD1 {x} HEAD2 {y} C 0", "completion": f"CMD: [C] 
          for x in range(3) for y in range(3)]
 
 
+@pytest.mark.slow
 def test_training_stops_once_greedy_decoding_reproduces_every_held_out_record(tmp_path, fast):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -26,6 +31,34 @@ def test_training_stops_once_greedy_decoding_reproduces_every_held_out_record(tm
         ids = tokenizer(record["prompt"], return_tensors="pt")
         new = model.generate(**ids, max_new_tokens=30, do_sample=False)[0, ids["input_ids"].shape[1]:]
         assert tokenizer.decode(new, skip_special_tokens=True) == record["completion"]
+
+
+def test_the_held_out_check_runs_every_eval_every_steps(tmp_path, capfd, fast):
+    data = write_dataset(tmp_path / "data", TABLE, TABLE[::2], mode="head", stage="plain", machines=["ADD"])
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(data), "--out", str(out), "--max-steps", "4", "--epochs", "100",
+                 "--stop-at-accuracy", "1.0", "--eval-every", "2", *fast]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["stopped_by"] == "max_steps" and [step for step, _ in metrics["accuracy_curve"]] == [2, 4]
+    assert all(0 <= accuracy <= 1 for _, accuracy in metrics["accuracy_curve"])
+    assert "step 4: " in capfd.readouterr().err
+
+
+def test_the_check_stops_training_at_the_second_good_check_in_a_row():
+    from transformers import TrainerControl
+
+    from trainer.train import ExactMatch
+
+    exact = ExactMatch([], pad_token_id=0, target=1.0, every=2)
+    accuracies = iter([1.0, 0.5, 1.0, 1.0])  # a good check, a miss (the streak starts over), two good ones
+    exact.accuracy = lambda model: next(accuracies)
+    stops = []
+    for step in range(1, 9):
+        control = TrainerControl()
+        exact.on_step_end(None, SimpleNamespace(global_step=step, is_world_process_zero=False), control)
+        stops.append((control.should_training_stop, control.should_save))
+    assert stops == [(False, False)] * 7 + [(True, True)]
+    assert exact.curve == [[2, 1.0], [4, 0.5], [6, 1.0], [8, 1.0]] and exact.reached
 
 
 def test_a_bad_accuracy_target_is_one_line_of_error(tmp_path, capfd, fast):
