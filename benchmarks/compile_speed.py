@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 # shows how much of the work the workers carry (the main process only draws and writes).
 CHILD = """
 import json, resource, sys
-from caef_dsl.cli import main
+from caef.cli import main
 code = main(sys.argv[1:])
 me, pool = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"code": code, "self_kib": me.ru_maxrss, "children_kib": pool.ru_maxrss,

@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from caef_dsl.cli import main as caef
+from caef.cli import main as caef
 from caef_dsl.sampling import capacity, class_key, class_pairs, constraint_for, parse_lengths
 
 SETTINGS = {

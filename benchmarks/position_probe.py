@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from caef_dsl.cli import main as caef
+from caef.cli import main as caef
 from trainer.data import RandomPositions
 from trainer.decoding import generate_at_positions
 from trainer.model import load_run, read_run

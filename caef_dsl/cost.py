@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .errors import CaefError, RequirementFailed, StepBudgetExceeded
 from .interpreter import run as run_machine
+from .options import positive_int
 from .sampling import parse_lengths
 from .tokens import TOKEN, count_tokens
 from .views import MODES, executor_examples
@@ -149,7 +150,6 @@ def _lengths(text: str) -> list[int]:
 
 
 def add_arguments(parser) -> None:
-    from .cli import positive_int  # the CLI imports this module while it builds its parser
     parser.add_argument("machine", metavar="MACHINE", help="a .tm path or a machine of machines/ (long_mul, MUL, …)")
     parser.add_argument("--digits", type=_lengths, default=[10, 50, 100], metavar="N,N,…",
                         help="operand lengths in digits (default 10,50,100)")

@@ -36,6 +36,17 @@ def option(default: Any = _REQUIRED, *flags: str, group: str | None = None, posi
     return dataclasses.field(default=default, metadata=metadata)
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
 def _flags(field: dataclasses.Field) -> tuple[str, ...]:
     return field.metadata["flags"] or ("--" + field.name.replace("_", "-"),)
 

@@ -1,7 +1,7 @@
 """The language commands end to end: trace (table, JSON, batch), graph, check."""
 import json
 
-from caef_dsl.cli import main
+from caef.cli import main
 from support import golden_records
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from caef_dsl.align import Expression, first_step, result_text
-from caef_dsl.cli import main
+from caef.cli import main
 from caef_dsl.compile import OPERATORS, RECORD_KEYS
 from caef_dsl.tokens import TOKEN
 from caef_dsl.describe import describe
@@ -316,7 +316,7 @@ def test_an_error_mid_run_leaves_nothing(tmp_path, capsys):
 
 def test_ctrl_c_leaves_no_folder_and_no_partial_files(tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "caef_dsl.cli", "compile", "add", "--digits", "2-20",
+    command = [sys.executable, "-m", "caef.cli", "compile", "add", "--digits", "2-20",
                "--per-class", "200", "--workers", "2", "--out", str(out)]
     # A background job (`pytest … &`) starts with SIGINT ignored, and so would the compile: give
     # it the default, as a terminal's Ctrl-C finds it.
@@ -338,7 +338,7 @@ def test_memory_stays_flat(tmp_path):
     """Peak RSS of a 10x bigger compile (90,250 problems, 1.6M records) stays within a few MB
     of the small one: records stream to disk."""
     def peak(per_class):
-        code = ("import resource, sys; from caef_dsl.cli import main; "
+        code = ("import resource, sys; from caef.cli import main; "
                 f"assert main(['compile', 'add', '--digits', '2-20', '--per-class', '{per_class}', "
                 f"'--mode', 'tape', '--out', r'{tmp_path / str(per_class)}']) == 0; "
                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from caef_dsl import cost, tokens
-from caef_dsl.cli import main as caef
+from caef.cli import main as caef
 from caef_dsl.interpreter import run
 from caef_dsl.views import MODES, executor_examples
 

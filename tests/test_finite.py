@@ -88,7 +88,7 @@ def test_tests_against_zero_and_moves_keep_a_view_finite(machines):
 
 
 def test_caef_check_reports_the_head_view(tmp_path, capsys):
-    from caef_dsl.cli import main
+    from caef.cli import main
     bad = tmp_path / "bad.tm"
     bad.write_text("machine COPY_IF(a)\n  register R\n  result R\n  start q0\n  halt qH\n"
                    "  q0 if a > 5: R := a; -> qH\n  q0 if a <= 5: R := a; -> qH\n")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from caef_dsl.check import check
-from caef_dsl.cli import main
+from caef.cli import main
 from caef_dsl.errors import CaefError, SourceError
 from caef_dsl.library import MACHINES_DIR
 from caef_dsl.syntax import parse

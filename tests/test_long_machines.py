@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from caef_dsl.align import FAMILIES
-from caef_dsl.cli import main as caef
+from caef.cli import main as caef
 from caef_dsl.errors import RequirementFailed
 from caef_dsl.interpreter import run
 from caef_dsl.render import result_token, step_pairs

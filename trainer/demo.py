@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from caef_dsl.cli import main as caef
+from caef.cli import main as caef
 
 STAGES = ("compile", "train", "eval", "crosscheck")
 

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from caef_dsl.cli import main as caef
+from caef.cli import main as caef
 from caef_dsl.library import MACHINES_DIR
 
 DEFAULT_OUT = "runs/library"

@@ -26,7 +26,7 @@ def train(data: Path, out: Path, steps: int, *options: str) -> Path:
 @pytest.fixture(scope="session")
 def head_add_data(tmp_path_factory) -> Path:
     """`caef compile` head-mode additions of 1-2 digits: the view a model learns fastest."""
-    from caef_dsl.cli import main
+    from caef.cli import main
     out = tmp_path_factory.mktemp("data") / "add-head"
     assert main(["compile", "add", "--mode", "head", "--digits", "1-2", "--per-class", "25", "--out", str(out)]) == 0
     return out

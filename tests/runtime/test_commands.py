@@ -2,7 +2,7 @@
 test run and a broken (one-step) model that only makes format errors."""
 import json
 
-from caef_dsl.cli import main
+from caef.cli import main
 
 # The longest head-mode ADD command is 30 tokens: a broken model's garbage stops soon after.
 FAST = ["--max-new-tokens", "40"]

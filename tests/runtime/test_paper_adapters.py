@@ -64,7 +64,7 @@ def test_random_adapters_make_format_errors_in_full_mode(models, machines):
 
 
 def test_solve_with_paper_adapters(paper_adapters, capsys):
-    from caef_dsl.cli import main
+    from caef.cli import main
     base, adapters = paper_adapters
     assert main(["solve", "45-7=", "--model", str(adapters), "--base", str(base), "--max-new-tokens", "12"]) == 1
     assert "45-7= (full mode)" in capsys.readouterr().out

@@ -69,7 +69,7 @@ def test_a_bad_accuracy_target_is_one_line_of_error(tmp_path, capfd, fast):
 
 def test_one_head_view_model_executes_and_aligns(tmp_path, fast):
     from caef_dsl import load_machines
-    from caef_dsl.cli import main as caef
+    from caef.cli import main as caef
     from trainer.language_models import open_models
 
     data = tmp_path / "data"

@@ -1,14 +1,9 @@
-"""`caef` — the command line. Language commands live here (check, trace, graph); the others
-are registered from their own modules, the ML ones from `trainer/` and imported only when the
-parser is built (they import torch lazily, inside their run function).
-
-Every error the toolkit raises on purpose prints as one message on stderr with exit code 2.
-"""
+"""The language's commands — `caef check`, `caef trace`, `caef graph` — each an
+`add_*_arguments` and a `run_*` that the command line (caef/cli.py) lists."""
 from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import json
 import re
 import sys
@@ -17,30 +12,12 @@ from pathlib import Path
 from . import ast
 from .api import load_machines, machines_for
 from .budget import MAX_CALL_DEPTH, MAX_STEPS_PER_RUN
-from .errors import CaefError, CheckError
+from .errors import CaefError
+from .options import positive_int
 from .interpreter import run
 from .library import MachineSet
 from .render import renderer, result_token, step_pairs
 from .syntax import parse_file
-
-# Subcommands implemented elsewhere: (name, module, its add-arguments function, its run
-# function returning the exit code, help).
-PLUGINS = [
-    ("cost", "caef_dsl.cost", "add_arguments", "run",
-     "steps, calls and executor tokens per problem, by operand length"),
-    ("compile", "caef_dsl.compile", "add_arguments", "run",
-     "compile machines into training datasets (JSON Lines)"),
-    ("train", "trainer.cli", "add_train_arguments", "run_train",
-     "train a model (tiny from scratch, or a local checkpoint + LoRA)"),
-    ("library", "trainer.library", "add_arguments", "run",
-     "train one model that executes every machine (head view, operands of 1-10 digits)"),
-    ("solve", "trainer.solve", "add_arguments", "run", "compute an expression with trained models only"),
-    ("eval", "trainer.evaluate", "add_arguments", "run",
-     "evaluate models against the interpreter, by operand length"),
-    ("crosscheck", "trainer.crosscheck", "add_arguments", "run",
-     "hypothesis-driven model vs interpreter, shrinking failures"),
-]
-
 
 def _console(stderr: bool = False):
     from rich.console import Console
@@ -49,7 +26,7 @@ def _console(stderr: bool = False):
 
 # ---- check -------------------------------------------------------------------------------
 
-def cmd_check(args) -> int:
+def run_check(args) -> int:
     from .check import check
     from .finite import head_views
     from .library import MACHINES_DIR
@@ -165,7 +142,7 @@ def _print_trace_table(machines: MachineSet, name: str, operands: list, args):
                   f"{trace.total_calls()} calls")
 
 
-def cmd_trace(args) -> int:
+def run_trace(args) -> int:
     machines = machines_for(args.machine)
     name = machines.resolve(args.machine)
     if args.batch:
@@ -239,47 +216,24 @@ def graph_text(machine: ast.Machine, mermaid: bool = False) -> str:
     return "\n".join(lines + ["}"]) + "\n"
 
 
-def cmd_graph(args) -> int:
+def run_graph(args) -> int:
     machines = machines_for(args.machine)
     print(graph_text(machines.machines[machines.resolve(args.machine)], mermaid=args.mermaid), end="")
     return 0
 
 
-# ---- the parser --------------------------------------------------------------------------
+# ---- arguments ---------------------------------------------------------------------------
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage mistakes are one line too."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="caef", description=__doc__.split("\n")[0])
-    parser.add_argument("--version", action="version", version="caef 0.1.0")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("check", help="parse and statically check .tm files")
+def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decisions", metavar="SHORT:LONG",
                    help="also run problems of SHORT and of LONG operand lengths (e.g. 1-10:100) and list "
                         "the head-view decisions that only the long ones need (exit 1 if any)")
     p.add_argument("--per-class", type=int, default=40, metavar="N",
                    help="short problems per (len a, len b) class for --decisions (default 40)")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("trace", help="run a machine and show its trace")
+
+def add_trace_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("machine", metavar="MACHINE", help="a .tm path or a machine of machines/ (add, ADD, …)")
     p.add_argument("a", nargs="?", metavar="A")
     p.add_argument("b", nargs="?", metavar="B")
@@ -289,42 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"step budget over all frames (default {MAX_STEPS_PER_RUN:,})")
     p.add_argument("--max-depth", type=positive_int, default=MAX_CALL_DEPTH,
                    help=f"call-depth limit (default {MAX_CALL_DEPTH})")
-    p.set_defaults(run=cmd_trace)
 
-    p = sub.add_parser("graph", help="the state diagram as Graphviz DOT (or Mermaid)")
+
+def add_graph_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("machine", metavar="MACHINE")
     p.add_argument("--mermaid", action="store_true", help="Mermaid flowchart instead of DOT")
-    p.set_defaults(run=cmd_graph)
-
-    for name, module_name, add_name, run_name, help_text in PLUGINS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name and (e.name == module_name or module_name.startswith(e.name)):
-                continue  # not built yet / not installed
-            raise
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        getattr(module, add_name)(p)
-        p.set_defaults(run=getattr(module, run_name))
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except CheckError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    except CaefError as e:
-        print(f"caef {args.command}: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"caef {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
