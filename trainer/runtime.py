@@ -30,8 +30,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Generator, Iterable, NamedTuple, Protocol
 
-from caef_dsl.align import Expression, first_step, read_result
-from caef_dsl.compile import OPERATORS
+from caef_dsl.align import OPERATORS, Expression, first_step, read_result
 from caef_dsl.errors import CaefError, TextParseError
 from caef_dsl.interpreter import CallSite, Configuration, Trace, apply, run
 from caef_dsl.library import MachineSet
