@@ -49,10 +49,16 @@ class DatasetRecord:
         data = json.loads(line)
         if not (isinstance(data, dict) and all(isinstance(data.get(k), str) for k in ("prompt", "completion"))):
             raise ValueError("not a record with string prompt and completion")
-        return cls(**{k: v for k, v in data.items() if k in _RECORD_FIELDS})
+        return _known(cls, data)
 
 
-_RECORD_FIELDS = {f.name for f in fields(DatasetRecord)}
+def _known(cls, data: dict):
+    """A `cls` of the fields of `data` (keys that are not its fields left out: a reader of an
+    older or newer folder takes what it knows)."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
 _string = json.encoder.encode_basestring  # what json.dumps uses for str when ensure_ascii=False
 
 
@@ -119,19 +125,16 @@ class Manifest:
         that are not fields are left out."""
         if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
             raise ValueError('no "files" table')
-        values = {k: v for k, v in data.items() if k in _MANIFEST_FIELDS}
-        values["files"] = {name: DatasetFile(**entry) for name, entry in data["files"].items()}
-        if values.get("classes") is not None:
-            values["classes"] = {machine: {group: ClassCounts(**counts) for group, counts in groups.items()}
-                                 for machine, groups in values["classes"].items()}
-        if values.get("constraints") is not None:
-            values["constraints"] = {machine: Constraint(**c) for machine, c in values["constraints"].items()}
-        return cls(**values)
+        manifest = _known(cls, data)
+        manifest.files = {name: _known(DatasetFile, entry) for name, entry in manifest.files.items()}
+        if manifest.classes is not None:
+            manifest.classes = {machine: {group: _known(ClassCounts, counts) for group, counts in groups.items()}
+                                for machine, groups in manifest.classes.items()}
+        if manifest.constraints is not None:
+            manifest.constraints = {machine: _known(Constraint, c) for machine, c in manifest.constraints.items()}
+        return manifest
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
         """The manifest of a dataset folder (json.JSONDecodeError, ValueError as they come)."""
         return cls.from_json(json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")))
-
-
-_MANIFEST_FIELDS = {f.name for f in fields(Manifest)}
