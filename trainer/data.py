@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 
-from caef_dsl.compiler.dataset import MANIFEST, DatasetRecord, Manifest
+from caef_dsl.compiler.dataset import FILES, MANIFEST, DatasetRecord, Manifest
+from caef_dsl.compiler.output import Output
 from trainer.errors import TrainerError
 from trainer.tokenizer import symbols_of
 
@@ -267,22 +268,19 @@ class RandomPositions:
 def write_dataset(
     folder: Path, train: list[dict], test: list[dict] = (), *, mode: str, stage: str, machines: list[str]
 ) -> Path:
-    """Write records as a dataset folder in the `caef compile` layout (for fixtures and benchmarks)."""
+    """Write records (dicts of a prompt, a completion and any other record fields) as a dataset
+    folder, through the compiler's writer (`Output`: files, their table, one rename), for
+    fixtures and benchmarks. An existing `folder` is replaced. Each line is the dict as given and
+    the manifest holds only what the trainer reads: files, mode, stage, machines and alphabet."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    entries = {}
-    for split, records in (("train", train), ("test", test)):
-        if not records:
-            continue
-        body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        (folder / f"{split}.jsonl").write_text(body, encoding="utf-8")
-        entries[f"{split}.jsonl"] = {
-            "split": split,
-            "kind": "executor",
-            "records": len(records),
-            "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
-        }
-    alphabet = sorted(symbols_of(text for r in [*train, *test] for text in (r["prompt"], r["completion"])))
-    manifest = {"files": entries, "mode": mode, "stage": stage, "machines": machines, "alphabet": alphabet}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    with Output(folder, force=True) as output:
+        written = [(FILES["executor", split], records) for split, records in (("train", train), ("test", test))
+                   if records]
+        for name, records in written:
+            output.write_lines(name, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+        alphabet = sorted(symbols_of(text for r in [*train, *test] for text in (r["prompt"], r["completion"])))
+        table = output.table()
+        files = {name: asdict(table[name]) for name, _ in written}  # in writing order: train first
+        manifest = {"files": files, "mode": mode, "stage": stage, "machines": machines, "alphabet": alphabet}
+        output.commit({MANIFEST: json.dumps(manifest, indent=2) + "\n"})
     return folder
