@@ -12,7 +12,7 @@ from .settings import DEFAULT_DIGITS, DEFAULT_PER_CLASS, STAGES, Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    # Values are read as text and checked in `settings`: a bad one is one line of error.
+    # Values are read as text and checked by `Settings.from_arguments`: a bad one is one line of error.
     parser.add_argument("machines", nargs="+", metavar="MACHINE",
                         help="machines of machines/ (add, SUB, …) or paths to .tm files")
     parser.add_argument("--out", metavar="DIR",
