@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from caef_dsl.compiler.dataset import Manifest
+
 REPO = Path(__file__).resolve().parent.parent
 
 # Runs one compile and reports what the parent cannot see: peak RSS and CPU seconds of the
@@ -45,9 +47,9 @@ def compile_once(mode: str, workers: int, per_class: int, folder: Path) -> dict:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["code"] != 0:
         sys.exit(f"compile failed: {done.stderr.strip()}")
-    manifest = json.loads((out / "manifest.json").read_text())
-    problems = sum(sum(c["problems"].values()) for g in manifest["classes"].values() for c in g.values())
-    records = sum(f["records"] for f in manifest["files"].values())
+    manifest = Manifest.read(out)
+    problems = sum(sum(c.problems.values()) for g in manifest.classes.values() for c in g.values())
+    records = sum(f.records for f in manifest.files.values())
     size = sum(p.stat().st_size for p in out.iterdir())
     return dict(mode=mode, workers=workers, seconds=elapsed, problems=problems, records=records,
                 mb=size / 1e6, rss_mb=result["self_kib"] / 1024, worker_rss_mb=result["children_kib"] / 1024,

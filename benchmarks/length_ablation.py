@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from caef.cli import main as caef
+from caef_dsl.compiler.dataset import DatasetRecord
 from caef_dsl.sampling import capacity, class_key, class_pairs, constraint_for, parse_lengths
 
 SETTINGS = {
@@ -96,9 +97,9 @@ def direct_data(args, machine_data: Path) -> Path:
         records = []
         with open(machine_data / "train.jsonl", encoding="utf-8") as lines:
             for line in lines:
-                r = json.loads(line)
-                if r["step"] == 0:
-                    prompt, completion = direct_text(int(r["a"]), int(r["b"]))
+                r = DatasetRecord.from_line(line)
+                if r.step == 0:
+                    prompt, completion = direct_text(int(r.a), int(r.b))
                     records.append({"prompt": prompt, "completion": completion})
         write_dataset(folder, records, mode="direct", stage="plain", machines=["add"])
     return folder

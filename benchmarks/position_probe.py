@@ -20,18 +20,19 @@ from pathlib import Path
 import torch
 
 from caef.cli import main as caef
+from caef_dsl.compiler.dataset import DatasetRecord
 from trainer.data import RandomPositions
 from trainer.decoding import generate_at_positions
 from trainer.model import load_run, read_run
 
 
-def state_lines(digits: int, per_class: int, folder: Path) -> list[dict]:
+def state_lines(digits: int, per_class: int, folder: Path) -> list[DatasetRecord]:
     out = folder / f"tape-{digits}"
     code = caef(["compile", "add", "--mode", "tape", "--digits-a", str(digits), "--digits-b", str(digits),
                  "--per-class", str(per_class), "--split", "train", "--kind", "executor", "--out", str(out), "--force"])
     if code:
         raise SystemExit(f"compile failed with exit code {code}")
-    return [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+    return [DatasetRecord.from_line(line) for line in (out / "train.jsonl").read_text().splitlines()]
 
 
 def main() -> None:
@@ -56,10 +57,10 @@ def main() -> None:
             records = state_lines(digits, args.per_class, Path(folder))
             right = {"0, 1, 2, …": 0, f"drawn from 0..{positions.span - 1}": 0}
             for r in records:
-                ids = tokenizer(r["prompt"], return_tensors="pt")["input_ids"]
-                want = tokenizer(r["completion"], add_special_tokens=False)["input_ids"] + [eos]
+                ids = tokenizer(r.prompt, return_tensors="pt")["input_ids"]
+                want = tokenizer(r.completion, add_special_tokens=False)["input_ids"] + [eos]
                 mask = ids.new_ones(ids.shape)
-                drawn = positions.draw(r["prompt"], ids.shape[1])
+                drawn = positions.draw(r.prompt, ids.shape[1])
                 for how, at in zip(right, (torch.arange(ids.shape[1]), drawn)):
                     [written] = generate_at_positions(model, ids, mask, len(want) + 8, eos, [at])
                     right[how] += written == want

@@ -27,7 +27,7 @@ COMMANDS = [
      "the state diagram as Graphviz DOT (or Mermaid)"),
     ("cost", "caef_dsl.cost", "add_arguments", "run",
      "steps, calls and executor tokens per problem, by operand length"),
-    ("compile", "caef_dsl.compile", "add_arguments", "run",
+    ("compile", "caef_dsl.compiler.command", "add_arguments", "run",
      "compile machines into training datasets (JSON Lines)"),
     ("train", "trainer.cli", "add_train_arguments", "run_train",
      "train a model (tiny from scratch, or a local checkpoint + LoRA)"),

@@ -20,6 +20,8 @@ FAMILIES = {
     "long": {"+": "add", "-": "sub", "*": "long_mul", "//": "long_div", "==": "equal",
              ">": "greater_than", "<": "less_than"},
 }
+# Machine (file stem) → the operator of its expressions: the aligner data's and the runtime's.
+OPERATORS = {stem: op for family in FAMILIES.values() for op, stem in family.items()}
 EXPRESSION = re.compile(r"\s*(\d+)\s*(\+|-|\*|//|==|>|<)\s*(\d+)\s*=?\s*")
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from caef_dsl.align import Expression, first_step, result_text
+from dataclasses import fields
+
+from caef_dsl.align import OPERATORS, Expression, first_step, result_text
 from caef.cli import main
-from caef_dsl.compile import OPERATORS, RECORD_KEYS
+from caef_dsl.compiler.dataset import DatasetRecord, Manifest
 from caef_dsl.tokens import TOKEN
 from caef_dsl.describe import describe
 from caef_dsl.interpreter import run
@@ -213,8 +215,9 @@ def test_records_are_json_dumps_with_stable_keys(tmp_path):
     for name in ("train.jsonl", "aligner_test.jsonl"):
         for line in (out / name).read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
-            assert tuple(record) == RECORD_KEYS
+            assert tuple(record) == tuple(f.name for f in fields(DatasetRecord))  # every field, in order
             assert json.dumps(record, ensure_ascii=False) == line
+            assert DatasetRecord.from_line(line) == DatasetRecord(**record)
             assert record["len_a"] == len(record["a"])
             assert record["len_b"] == (None if record["b"] is None else len(record["b"]))
             assert record["split"] in name
@@ -224,6 +227,7 @@ def test_manifest_describes_the_folder(tmp_path):
     out = tmp_path / "d"
     files = compile_(out, "add", "left_mask", "--digits", "1-2", "--mode", "head", "--stage", "prompt")
     manifest = json.loads(files["manifest.json"])
+    assert Manifest.from_json(manifest).to_json() == files["manifest.json"].decode()  # the type is the format
     listed = manifest["files"]
     assert sorted(listed) == sorted(n for n in files if n.endswith(".jsonl"))
     for name, entry in listed.items():

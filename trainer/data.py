@@ -1,4 +1,5 @@
-"""Compiled dataset folders (manifest.json + JSON Lines) → tokenized training examples.
+"""Compiled dataset folders (manifest.json + JSON Lines, read into the compiler's
+`caef_dsl.compiler.dataset` types) → tokenized training examples.
 
 Each example is prompt tokens then completion tokens then EOS; the loss is taken on the
 completion and the EOS only (labels are -100 on the prompt), so the model learns to stop.
@@ -8,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 
+from caef_dsl.compiler.dataset import FILES, MANIFEST, DatasetRecord, Manifest
+from caef_dsl.compiler.output import Output
 from trainer.errors import TrainerError
 from trainer.tokenizer import symbols_of
 
@@ -31,21 +34,21 @@ class DatasetInfo:
     alphabet: set[str] = field(default_factory=set)
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> Manifest:
     """The folder's manifest, checked for the fields the trainer relies on."""
     folder = Path(folder)
-    path = folder / "manifest.json"
+    path = folder / MANIFEST
     if not folder.is_dir():
         raise TrainerError(f"dataset folder {folder} does not exist")
     if not path.is_file():
         raise TrainerError(f"{folder} has no manifest.json: not a compiled dataset (make one with `caef compile`)")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = Manifest.read(folder)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise TrainerError(f"{path} is not valid JSON: {error}") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise TrainerError(f"{path} has no \"files\" table")
-    for name in manifest["files"]:
+    except ValueError:
+        raise TrainerError(f"{path} has no \"files\" table") from None
+    for name in manifest.files:
         if not (folder / name).is_file():
             raise TrainerError(f"{path} lists {name}, which is not in {folder}")
     return manifest
@@ -53,7 +56,7 @@ def read_manifest(folder: Path) -> dict:
 
 def load_records(
     folders: list[Path], split: str = "train", stage: str | None = None, kind: str = "executor"
-) -> tuple[list[dict], DatasetInfo]:
+) -> tuple[list[DatasetRecord], DatasetInfo]:
     """Every `split` record of the `kind` files (executor, aligner or both) of `folders`,
     optionally of one `stage`.
 
@@ -69,26 +72,24 @@ def load_records(
         aligner, _ = load_records(folders, split, stage, "aligner")
         info.kind = "both"
         return executor + aligner, info
-    records: list[dict] = []
+    records: list[DatasetRecord] = []
     modes, machines, alphabet, stages = set(), [], set(), set()
     for folder in map(Path, folders):
         manifest = read_manifest(folder)
-        modes.add(manifest.get("mode"))
-        machines += [m for m in manifest.get("machines", []) if m not in machines]
-        alphabet.update(manifest.get("alphabet", []))
-        for name, entry in sorted(manifest["files"].items()):
-            if entry.get("split", "train") != split or entry.get("kind", "executor") != kind:
+        modes.add(manifest.mode)
+        machines += [m for m in manifest.machines if m not in machines]
+        alphabet.update(manifest.alphabet)
+        for name, entry in sorted(manifest.files.items()):
+            if entry.split != split or entry.kind != kind:
                 continue
             for number, line in enumerate((folder / name).read_text(encoding="utf-8").splitlines(), 1):
                 if not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    record = None
-                if not (isinstance(record, dict) and all(isinstance(record.get(k), str) for k in ("prompt", "completion"))):
-                    raise TrainerError(f"{folder / name}:{number}: not a record with string prompt and completion")
-                record_stage = record.get("stage", manifest.get("stage"))
+                    record = DatasetRecord.from_line(line)
+                except ValueError:
+                    raise TrainerError(f"{folder / name}:{number}: not a record with string prompt and completion") from None
+                record_stage = manifest.stage if record.stage is None else record.stage
                 stages.add(record_stage)
                 if stage is None or record_stage == stage:
                     records.append(record)
@@ -109,25 +110,25 @@ def load_records(
     return records, info
 
 
-def trace_symbols(records: list[dict], info: DatasetInfo) -> set[str]:
+def trace_symbols(records: list[DatasetRecord], info: DatasetInfo) -> set[str]:
     """The vocabulary a tokenizer needs: the manifest's alphabet and every symbol in the records."""
-    return symbols_of(info.alphabet) | symbols_of(text for r in records for text in (r["prompt"], r["completion"]))
+    return symbols_of(info.alphabet) | symbols_of(text for r in records for text in (r.prompt, r.completion))
 
 
 class TokenizedDataset(torch.utils.data.Dataset):
     """Examples `{"input_ids", "labels"}`: prompt (as the runtime encodes it), completion, EOS."""
 
-    def __init__(self, records: list[dict], tokenizer):
+    def __init__(self, records: list[DatasetRecord], tokenizer):
         # The runtime encodes a prompt with the tokenizer's own special tokens (a BOS for most
         # pretrained models, none for the word-level one) and generates after it: match that.
-        prompts = tokenizer([r["prompt"] for r in records])["input_ids"]
-        completions = tokenizer([r["completion"] for r in records], add_special_tokens=False)["input_ids"]
+        prompts = tokenizer([r.prompt for r in records])["input_ids"]
+        completions = tokenizer([r.completion for r in records], add_special_tokens=False)["input_ids"]
         eos = [tokenizer.eos_token_id]
         self.examples = [
             {"input_ids": p + c + eos, "labels": [IGNORE_INDEX] * len(p) + c + eos}
             for p, c in zip(prompts, completions)
         ]
-        self.kinds = [r.get("kind", "executor") for r in records]
+        self.kinds = [r.kind or "executor" for r in records]
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -144,7 +145,7 @@ class KindBatches(torch.utils.data.Sampler):
     """Indices such that each run of `batch_size` holds records of one kind, executor steps or
     aligner pairs, with `aligner_share` of the batches aligner ones. A head-view step is ~40
     tokens and an aligner pair ~100: mixed in one batch, every step would be padded to the
-    aligner's length (training twice as slow, measured). Reshuffled each pass."""
+    aligner's length. Reshuffled each pass."""
 
     def __init__(self, kinds: list[str], batch_size: int, aligner_share: float, seed: int = 0):
         self.batch_size, self.seed, self.passes = batch_size, seed, 0
@@ -267,22 +268,19 @@ class RandomPositions:
 def write_dataset(
     folder: Path, train: list[dict], test: list[dict] = (), *, mode: str, stage: str, machines: list[str]
 ) -> Path:
-    """Write records as a dataset folder in the `caef compile` layout (for fixtures and benchmarks)."""
+    """Write records (dicts of a prompt, a completion and any other record fields) as a dataset
+    folder, through the compiler's writer (`Output`: files, their table, one rename), for
+    fixtures and benchmarks. An existing `folder` is replaced. Each line is the dict as given and
+    the manifest holds only what the trainer reads: files, mode, stage, machines and alphabet."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    entries = {}
-    for split, records in (("train", train), ("test", test)):
-        if not records:
-            continue
-        body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        (folder / f"{split}.jsonl").write_text(body, encoding="utf-8")
-        entries[f"{split}.jsonl"] = {
-            "split": split,
-            "kind": "executor",
-            "records": len(records),
-            "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
-        }
-    alphabet = sorted(symbols_of(text for r in [*train, *test] for text in (r["prompt"], r["completion"])))
-    manifest = {"files": entries, "mode": mode, "stage": stage, "machines": machines, "alphabet": alphabet}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    with Output(folder, force=True) as output:
+        written = [(FILES["executor", split], records) for split, records in (("train", train), ("test", test))
+                   if records]
+        for name, records in written:
+            output.write_lines(name, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+        alphabet = sorted(symbols_of(text for r in [*train, *test] for text in (r["prompt"], r["completion"])))
+        table = output.table()
+        files = {name: asdict(table[name]) for name, _ in written}  # in writing order: train first
+        manifest = {"files": files, "mode": mode, "stage": stage, "machines": machines, "alphabet": alphabet}
+        output.commit({MANIFEST: json.dumps(manifest, indent=2) + "\n"})
     return folder

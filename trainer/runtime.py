@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from typing import Generator, Iterable, NamedTuple, Protocol
 
 from caef_dsl.actions import apply
-from caef_dsl.align import Expression, first_step, read_result
-from caef_dsl.compile import OPERATORS
+from caef_dsl.align import OPERATORS, Expression, first_step, read_result
 from caef_dsl.configuration import CallSite, Configuration, Trace
 from caef_dsl.errors import CaefError, TextParseError
 from caef_dsl.interpreter import run

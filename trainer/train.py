@@ -334,7 +334,7 @@ def run(args) -> int:
         "mode": info.mode,
         "stage": info.stage,
         "task": info.kind,
-        "aligners": sorted({r["machine"] for r in records if r.get("kind") == "aligner"}) if info.kind == "both" else None,
+        "aligners": sorted({r.machine for r in records if r.kind == "aligner"}) if info.kind == "both" else None,
         "machines": info.machines,
         "datasets": info.folders,
         "vocab_size": len(tokenizer),

@@ -2,6 +2,7 @@
 
 import pytest
 
+from caef_dsl.compiler.dataset import DatasetRecord
 from trainer.data import IGNORE_INDEX, DatasetInfo, PadCollator, TokenizedDataset, load_records, trace_symbols, write_dataset
 from trainer.errors import TrainerError
 from support import executor_records, golden_records
@@ -34,13 +35,13 @@ def test_collator_pads_to_the_longest_example():
 def test_stage_selects_records(tmp_path):
     folder = write_dataset(tmp_path / "head", RECORDS, mode="head", stage="plain", machines=["add"])
     records, info = load_records([folder], stage="prompt")
-    assert [r["completion"] for r in records] == ["CMD: [OUTPUT] 0, qH"] and info.stage == "prompt"
+    assert [r.completion for r in records] == ["CMD: [OUTPUT] 0, qH"] and info.stage == "prompt"
 
 
 def test_test_split_is_not_trained_on(tmp_path):
     folder = write_dataset(tmp_path / "d", RECORDS[:1], RECORDS[1:], mode="head", stage="plain", machines=["add"])
     records, _ = load_records([folder])
-    assert records == RECORDS[:1]
+    assert records == [DatasetRecord(**RECORDS[0])]
 
 
 def test_mixed_modes_are_refused(tmp_path):
@@ -69,6 +70,6 @@ def test_golden_views():
 
 
 def test_prompt_and_completion_symbols_are_not_glued():
-    records = [{"prompt": "EQUAL, qH,  |5[HEAD1] True", "completion": "No command to execute. Halt state."}]
+    records = [DatasetRecord(prompt="EQUAL, qH,  |5[HEAD1] True", completion="No command to execute. Halt state.")]
     symbols = trace_symbols(records, DatasetInfo(mode="tape", stage="plain", kind="executor", machines=["equal"], folders=[]))
     assert {"True", "No"} <= symbols and "TrueNo" not in symbols
