@@ -54,8 +54,8 @@ class Settings:
 
     @classmethod
     def from_arguments(cls, args) -> Settings:
-        """The settings of `caef compile`'s parsed arguments (`command.add_arguments`), whose
-        values are still the text given: each is checked here."""
+        """The settings of `caef compile`'s options (`command.CompileOptions`), whose values
+        are still the text given: each is checked here."""
         digits_a = _digit_range(args.digits_a or args.digits, "--digits-a" if args.digits_a else "--digits")
         digits_b = _digit_range(args.digits_b or args.digits, "--digits-b" if args.digits_b else "--digits")
         shard = None
