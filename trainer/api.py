@@ -18,7 +18,8 @@ from caef_dsl.align import parse_expression
 from caef_dsl.api import load_machines
 from caef_dsl.interpreter import run as run_machine
 from caef_dsl.library import MachineSet
-from trainer.runtime import DEFAULT_MAX_STEPS, Divergence, Runtime, Solution, compare, make_task
+from trainer.comparison import Divergence, compare
+from trainer.runtime import MAX_MODEL_STEPS, Runtime, Solution, make_task
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Library:
 
 
 def open_library(*models: str | Path, machines: tuple[str, ...] = (), rule_aligner: bool = False,
-                 memo: bool = True, max_steps: int = DEFAULT_MAX_STEPS, device: str | None = None) -> Library:
+                 memo: bool = True, max_steps: int = MAX_MODEL_STEPS, device: str | None = None) -> Library:
     """Open trained run folders (`caef train --out`, `caef library --out`) as one library.
     `machines`: .tm files of your own beside machines/ (a composite trained over the library)."""
     from trainer.language_models import open_models

@@ -1,4 +1,4 @@
-"""Trained models as the runtime's executor (`trainer.runtime.Executor`).
+"""Trained models as the runtime's executor (`trainer.executor.Executor`).
 
 A `--model` folder is one of
   a caef run (`caef_run.json`): a whole model (a preset trained from scratch) or a LoRA
@@ -28,7 +28,7 @@ from trainer import model as run_files
 from trainer.data import RandomPositions
 from trainer.decoding import GreedyDecoder, generate_at_positions
 from trainer.errors import TrainerError
-from trainer.runtime import DEFAULT_POSITION_DRAWS, Generation
+from trainer.executor import DEFAULT_POSITION_DRAWS, Generation
 
 ADAPTER_CONFIG = "adapter_config.json"
 ALIGNER_SUFFIX = "_aligner"
@@ -113,7 +113,7 @@ def read_sources(folder: Path, machines: MachineSet, base: str | None = None) ->
 
 
 class LanguageModels:
-    """The models of one mode, routed per machine; implements `trainer.runtime.Executor`."""
+    """The models of one mode, routed per machine; implements `trainer.executor.Executor`."""
 
     def __init__(self, routes: dict[tuple[str, bool], Route], mode: str, machines: MachineSet,
                  device: torch.device, max_new_tokens: int | None = None,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 
 from caef_dsl.align import FAMILIES, parse_expression
-from trainer.runtime import Frame, Solution, add_runtime_arguments, console, print_divergence
+from trainer.runtime import Frame, Solution
+from trainer.runtime_cli import add_runtime_arguments, console, print_divergence
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +57,9 @@ def steps_table(solution: Solution, mode: str):
 def run(args) -> int:
     from caef_dsl.api import load_machines
     from caef_dsl.interpreter import run as run_machine
-    from trainer.runtime import compare, make_task, open_runtime
+    from trainer.comparison import compare
+    from trainer.runtime import make_task
+    from trainer.runtime_cli import open_runtime
 
     machines = load_machines()
     expression = parse_expression(args.expression)
