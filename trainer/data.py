@@ -143,9 +143,9 @@ class TokenizedDataset(torch.utils.data.Dataset):
 
 class KindBatches(torch.utils.data.Sampler):
     """Indices such that each run of `batch_size` holds records of one kind, executor steps or
-    aligner pairs, with `aligner_share` of the batches aligner ones. A head-view step is ~40
-    tokens and an aligner pair ~100: mixed in one batch, every step would be padded to the
-    aligner's length (training twice as slow, measured). Reshuffled each pass."""
+    aligner pairs, with `aligner_share` of the batches aligner ones. A head-view step is much
+    shorter than an aligner pair: mixed in one batch, every step would be padded to the
+    aligner's length. Reshuffled each pass."""
 
     def __init__(self, kinds: list[str], batch_size: int, aligner_share: float, seed: int = 0):
         self.batch_size, self.seed, self.passes = batch_size, seed, 0

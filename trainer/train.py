@@ -296,7 +296,7 @@ def run(args) -> int:
         return 0
     if description["weights"] == "lora":
         # The rows of added tokens are in the adapter already; whole embedding matrices (GBs for
-        # a large vocabulary) are not needed, as the runtime grows the base to `vocab_size`.
+        # a large vocabulary) are not needed, as the runtime grows the base to the saved tokenizer.
         model.save_pretrained(out, save_embedding_layers=False)
         tokenizer.save_pretrained(out)
     else:
