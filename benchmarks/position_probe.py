@@ -12,7 +12,6 @@ printed. Step accuracy only: `caef eval` runs whole problems.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +22,8 @@ from caef.cli import main as caef
 from caef_dsl.compiler.dataset import DatasetRecord
 from trainer.data import RandomPositions
 from trainer.decoding import generate_at_positions
-from trainer.model import load_run, read_run
+from trainer.model import load_run
+from trainer.run_file import RunFile
 
 
 def state_lines(digits: int, per_class: int, folder: Path) -> list[DatasetRecord]:
@@ -46,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     model, tokenizer = load_run(args.run)
     model.eval()
-    positions = RandomPositions.of_run(read_run(args.run))
+    positions = RandomPositions.of_run(RunFile.read(args.run))
     if positions is None:
         raise SystemExit(f"{args.run} was not trained with --random-positions")
     if args.room:

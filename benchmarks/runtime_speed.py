@@ -159,7 +159,7 @@ def compare_modes(digits=(10, 20), count: int = 8, preset: str = "tiny") -> None
     """The older table: a solved ADD problem in each view, a perfect model at a real one's cost."""
     from trainer.language_models import LanguageModels, Route
     from trainer.model import new_model
-    from trainer.runtime import OracleExecutor
+    from trainer.testing import OracleExecutor
     from trainer.tokenizer import build_tokenizer
 
     class TimedOracle:

@@ -3,6 +3,7 @@
 Importing the package (and `trainer.cli`) does not import torch; the modules that need it do.
 `open_library("runs/library")` opens trained models for solving and evaluating from Python.
 """
-from trainer.api import Answer, Library, open_library
+from trainer.api import Library, open_library
+from trainer.solve import Answer
 
 __all__ = ["Answer", "Library", "open_library"]

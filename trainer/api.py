@@ -7,36 +7,18 @@
 
 A library is the models of one or more `caef train` runs (or a folder of per-operator adapters)
 behind one runtime: the memo of decisions is shared by every call, so a second problem asks the
-model only what the first did not.
+model only what the first did not. A problem is solved as `caef solve` solves it
+(`trainer.solve.solve_problem`), with the same options.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from caef_dsl.align import parse_expression
 from caef_dsl.api import load_machines
-from caef_dsl.interpreter import run as run_machine
 from caef_dsl.library import MachineSet
-from trainer.runtime import DEFAULT_MAX_STEPS, Divergence, Runtime, Solution, compare, make_task
-
-
-@dataclass
-class Answer:
-    """A solved problem: the model's solution, and with `check` where it first left the
-    interpreter (None: it agreed at every step)."""
-    solution: Solution
-    divergence: Divergence | None = None
-
-    @property
-    def result_text(self) -> str | None:
-        """`123*456=56088` for an expression, the result alone for a machine's operands."""
-        return self.solution.result_text
-
-    @property
-    def steps(self) -> int:
-        """Model steps over every frame."""
-        return self.solution.frame.total_steps()
+from trainer.executor import DEFAULT_POSITION_DRAWS
+from trainer.runtime import DEFAULT_BATCH_SIZE, MAX_MODEL_STEPS, Runtime, make_task
+from trainer.solve import DEFAULT_FAMILY, Answer, expression_task, solve_problem
 
 
 class Library:
@@ -45,22 +27,14 @@ class Library:
     def __init__(self, runtime: Runtime, machines: MachineSet):
         self.runtime, self.machines = runtime, machines
 
-    def solve(self, expression: str, family: str = "paper", check: bool = False) -> Answer:
+    def solve(self, expression: str, family: str = DEFAULT_FAMILY, check: bool = False) -> Answer:
         """Compute `A op B=` with the models only (family "long": `*` and `//` by LONG_MUL and
         LONG_DIV). With `check`, compare every step with the interpreter."""
-        e = parse_expression(expression)
-        return self.run(e.machine(family), e.a, e.b, check=check)
+        return solve_problem(self.runtime, expression_task(self.machines, expression, family), check)
 
     def run(self, machine: str, a, b=None, check: bool = False) -> Answer:
         """Run `machine` (file stem, declared name or .tm path) on operands, on the models."""
-        task = make_task(self.machines, machine, a, b)
-        self.runtime.require(task.machine)
-        [solution] = self.runtime.solve([task])
-        divergence = None
-        if check:
-            trace = run_machine(self.machines.executables, task.machine, list(task.operands))
-            divergence = compare(solution, trace, self.runtime.mode)
-        return Answer(solution, divergence)
+        return solve_problem(self.runtime, make_task(self.machines, machine, a, b), check)
 
     def evaluate(self, machine: str, *, digits: str = "1-10", lengths: str | None = None,
                  digits_b: str | None = None, n: int = 10, seed: int = 1, progress: bool = False) -> dict:
@@ -73,12 +47,17 @@ class Library:
         return evaluate(self.runtime, self.machines, name, wanted, n, seed, progress)
 
 
-def open_library(*models: str | Path, machines: tuple[str, ...] = (), rule_aligner: bool = False,
-                 memo: bool = True, max_steps: int = DEFAULT_MAX_STEPS, device: str | None = None) -> Library:
+def open_library(*models: str | Path, machines: tuple[str, ...] = (), base: str | None = None,
+                 rule_aligner: bool = False, max_steps: int = MAX_MODEL_STEPS,
+                 batch_size: int = DEFAULT_BATCH_SIZE, max_new_tokens: int | None = None,
+                 position_draws: int = DEFAULT_POSITION_DRAWS, device: str | None = None,
+                 memo: bool = True) -> Library:
     """Open trained run folders (`caef train --out`, `caef library --out`) as one library.
-    `machines`: .tm files of your own beside machines/ (a composite trained over the library)."""
+    `machines`: .tm files of your own beside machines/ (a composite trained over the library).
+    The other options are `caef solve`'s (`--base`, `--rule-aligner`, `--max-steps`, …)."""
     from trainer.language_models import open_models
     machine_set = load_machines(*machines)
-    executor = open_models(list(models), machine_set, device=device)
-    return Library(Runtime(executor, machine_set, rule_aligner=rule_aligner, memo=memo, max_steps=max_steps),
-                   machine_set)
+    executor = open_models(list(models), machine_set, base=base, device=device, max_new_tokens=max_new_tokens,
+                           position_draws=position_draws)
+    return Library(Runtime(executor, machine_set, rule_aligner=rule_aligner, max_steps=max_steps,
+                           batch_size=batch_size, memo=memo), machine_set)

@@ -26,7 +26,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trainer.runtime import Divergence, Runtime, add_runtime_arguments, console, print_divergence
+from trainer.comparison import Divergence
+from trainer.runtime import Runtime
+from trainer.runtime_cli import add_runtime_arguments, console, print_divergence
 
 DEFAULT_EXAMPLES = 100
 DEFAULT_MAX_DIGITS = 10
@@ -62,7 +64,7 @@ class Disagreement(AssertionError):
 
 class ModelChecker:
     """Solves one problem at a time with the model and compares it with the interpreter.
-    `models`: run folders, an executor (`trainer.runtime.Executor`) or a `Runtime`."""
+    `models`: run folders, an executor (`trainer.executor.Executor`) or a `Runtime`."""
 
     def __init__(self, models, machine: str, machines=None, **runtime_options):
         from caef_dsl.api import machines_for
@@ -81,7 +83,8 @@ class ModelChecker:
     def check(self, a, b=None) -> None:
         """Raise Disagreement unless the model solves (a, b) exactly as the interpreter does."""
         from caef_dsl.interpreter import run as run_machine
-        from trainer.runtime import compare, make_task
+        from trainer.comparison import compare
+        from trainer.runtime import make_task
 
         task = make_task(self.machines, self.machine, a, b)
         trace = run_machine(self.machines.executables, task.machine, list(task.operands))
@@ -159,7 +162,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from caef_dsl.api import machines_for
-    from trainer.runtime import open_runtime
+    from trainer.runtime_cli import open_runtime
 
     machines = machines_for(args.machine)
     checker = ModelChecker(open_runtime(args, machines), args.machine, machines)

@@ -17,6 +17,7 @@ import torch
 from caef_dsl.compiler.dataset import FILES, MANIFEST, DatasetRecord, Manifest
 from caef_dsl.compiler.output import Output
 from trainer.errors import TrainerError
+from trainer.run_file import RunFile
 from trainer.tokenizer import symbols_of
 
 IGNORE_INDEX = -100  # the label value PyTorch's cross-entropy skips
@@ -143,8 +144,8 @@ class TokenizedDataset(torch.utils.data.Dataset):
 
 class KindBatches(torch.utils.data.Sampler):
     """Indices such that each run of `batch_size` holds records of one kind, executor steps or
-    aligner pairs, with `aligner_share` of the batches aligner ones. A head-view step is ~40
-    tokens and an aligner pair ~100: mixed in one batch, every step would be padded to the
+    aligner pairs, with `aligner_share` of the batches aligner ones. A head-view step is much
+    shorter than an aligner pair: mixed in one batch, every step would be padded to the
     aligner's length. Reshuffled each pass."""
 
     def __init__(self, kinds: list[str], batch_size: int, aligner_share: float, seed: int = 0):
@@ -241,15 +242,15 @@ class RandomPositions:
     varied_density: bool = False  # draw as `--varied-density` training did (see `random_positions`)
 
     @classmethod
-    def of_run(cls, run: dict) -> RandomPositions | None:
-        """A run's (its caef_run.json, read), or None for a run trained at positions 0, 1, 2, …"""
-        positions = run.get("positions") or {}
-        if not positions.get("random_positions"):
+    def of_run(cls, run: RunFile) -> RandomPositions | None:
+        """A run's, or None for a run trained at positions 0, 1, 2, …"""
+        positions = run.positions
+        if not positions.random_positions:
             return None
-        if not positions.get("completion_tokens"):
+        if not positions.completion_tokens:
             raise TrainerError("the run was trained with random positions but does not say how long its "
                                "completions were (positions.completion_tokens): retrain it")
-        return cls(positions["random_positions"], positions["completion_tokens"], bool(positions.get("varied_density")))
+        return cls(positions.random_positions, positions.completion_tokens, bool(positions.varied_density))
 
     def draw(self, text: str, tokens: int, draw: int = 0) -> torch.Tensor:
         """The position ids of a prompt `text` of `tokens` tokens (and of its completion's first

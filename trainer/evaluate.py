@@ -27,7 +27,7 @@ from pathlib import Path
 
 from caef_dsl.errors import CaefError
 from caef_dsl.sampling import parse_lengths
-from trainer.runtime import add_runtime_arguments, console
+from trainer.runtime_cli import add_runtime_arguments, console
 
 DEFAULT_N = 10
 DEFAULT_SEED = 1  # caef compile draws with seed 0: another seed mostly draws other pairs
@@ -80,7 +80,8 @@ def draw(machines, name: str, la: int, lb: int | None, n: int, seed: int) -> lis
 def evaluate_class(runtime, machines, name: str, pairs: list) -> dict:
     """The row of one class: accuracies, errors, cost, and the first failures."""
     from caef_dsl.interpreter import run as run_machine
-    from trainer.runtime import compare, make_task
+    from trainer.comparison import compare
+    from trainer.runtime import make_task
 
     tasks = [make_task(machines, name, a, b) for a, b in pairs]
     traces = [run_machine(machines.executables, t.machine, list(t.operands)) for t in tasks]
@@ -267,7 +268,7 @@ def evaluate(runtime, machines, name: str, wanted: list, n: int, seed: int = DEF
 
 def run(args) -> int:
     from caef_dsl.api import machines_for
-    from trainer.runtime import open_runtime
+    from trainer.runtime_cli import open_runtime
 
     machines = machines_for(args.machine)
     name = machines.resolve(args.machine)

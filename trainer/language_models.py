@@ -1,7 +1,7 @@
-"""Trained models as the runtime's executor (`trainer.runtime.Executor`).
+"""Trained models as the runtime's executor (`trainer.executor.Executor`).
 
 A `--model` folder is one of
-  a caef run (`caef_run.json`): a whole model (a preset trained from scratch) or a LoRA
+  a caef run (a run file, `trainer.run_file`): a whole model (a preset trained from scratch) or a LoRA
       adapter over a base checkpoint. It executes the machines of its datasets, or is their
       aligner when it was trained on aligner records (`caef train --kind aligner`);
   a folder of per-operator adapters laid out like the paper's release: `<op>/` executes the
@@ -24,11 +24,12 @@ from transformers import AutoModelForCausalLM, GenerationConfig
 from caef_dsl.describe import describe
 from caef_dsl.errors import CaefError
 from caef_dsl.library import MachineSet
-from trainer import model as run_files
 from trainer.data import RandomPositions
 from trainer.decoding import GreedyDecoder, generate_at_positions
 from trainer.errors import TrainerError
-from trainer.runtime import DEFAULT_POSITION_DRAWS, Generation
+from trainer.executor import DEFAULT_POSITION_DRAWS, Generation
+from trainer.model import load_causal_lm, load_tokenizer
+from trainer.run_file import RUN_FILE, RunFile
 
 ADAPTER_CONFIG = "adapter_config.json"
 ALIGNER_SUFFIX = "_aligner"
@@ -61,17 +62,19 @@ class Route:
 
 
 def _caef_run(folder: Path, machines: MachineSet, base: str | None) -> Source:
-    run = run_files.read_run(folder)
-    task = run.get("task", "executor")
-    jobs = [(machines.resolve(n), task == "aligner") for n in run["machines"]]
-    if task == "both":  # one head-view model executes its machines and aligns some of them
-        jobs += [(machines.resolve(n), True) for n in run["aligners"]]
-    lora = run["weights"] == "lora"
-    return Source(folder, jobs, None if task == "aligner" else run["mode"], run.get("stage") or "plain", folder,
-                  Path(base or run["base_model"]).resolve() if lora else None, _random_positions(folder, run))
+    try:
+        run = RunFile.read(folder)
+    except TrainerError as e:
+        raise ModelError(str(e)) from None
+    jobs = [(machines.resolve(n), run.task == "aligner") for n in run.machines]
+    if run.task == "both":  # one head-view model executes its machines and aligns some of them
+        jobs += [(machines.resolve(n), True) for n in run.aligners]
+    lora = run.weights == "lora"
+    return Source(folder, jobs, None if run.task == "aligner" else run.mode, run.stage or "plain", folder,
+                  Path(base or run.base_model).resolve() if lora else None, _random_positions(folder, run))
 
 
-def _random_positions(folder: Path, run: dict) -> RandomPositions | None:
+def _random_positions(folder: Path, run: RunFile) -> RandomPositions | None:
     try:
         return RandomPositions.of_run(run)
     except TrainerError as e:
@@ -102,18 +105,18 @@ def _paper_adapters(folder: Path, machines: MachineSet, base: str | None) -> lis
 def read_sources(folder: Path, machines: MachineSet, base: str | None = None) -> list[Source]:
     """What a --model folder holds, without loading any weights."""
     folder = Path(folder)
-    if (folder / run_files.RUN_FILE).is_file():
+    if (folder / RUN_FILE).is_file():
         return [_caef_run(folder, machines, base)]
     if folder.is_dir():
         sources = _paper_adapters(folder, machines, base)
         if sources:
             return sources
-    raise ModelError(f"{folder} is neither a caef run (no {run_files.RUN_FILE}) nor a folder of "
+    raise ModelError(f"{folder} is neither a caef run (no {RUN_FILE}) nor a folder of "
                      f"per-operator adapters (<op>/{ADAPTER_CONFIG})")
 
 
 class LanguageModels:
-    """The models of one mode, routed per machine; implements `trainer.runtime.Executor`."""
+    """The models of one mode, routed per machine; implements `trainer.executor.Executor`."""
 
     def __init__(self, routes: dict[tuple[str, bool], Route], mode: str, machines: MachineSet,
                  device: torch.device, max_new_tokens: int | None = None,
@@ -215,7 +218,7 @@ def _until_eos(row: list[int], eos: int) -> tuple[tuple[int, ...], bool]:
 def _load_sources(sources: list[Source], device: torch.device) -> dict[tuple[str, bool], Route]:
     from peft import PeftModel
 
-    tokenizers = {s.path: run_files.load_tokenizer(s.tokenizer) for s in sources}
+    tokenizers = {s.path: load_tokenizer(s.tokenizer) for s in sources}
     for t in tokenizers.values():
         t.padding_side = "left"  # generation continues every row from its last column
     bases: dict[Path, torch.nn.Module] = {}
@@ -231,7 +234,7 @@ def _load_sources(sources: list[Source], device: torch.device) -> dict[tuple[str
             if model is None:
                 # Grown once to the largest vocabulary of its adapters (tokens added in training).
                 widest = max((tokenizers[o.path] for o in sources if o.base == s.base), key=len)
-                base = run_files.load_causal_lm(s.base, widest)
+                base = load_causal_lm(s.base, widest)
                 model = PeftModel.from_pretrained(base, s.path, adapter_name=adapter).to(device).eval()
                 bases[s.base] = model
             else:

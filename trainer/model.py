@@ -1,11 +1,10 @@
 """Models: a Llama from a size preset (RoPE in all layers or the lowest few), a local Hugging Face causal LM with LoRA, and trained runs.
 
-Every trained run folder holds `caef_run.json`, which says how to open it (`load_run`).
+Every trained run folder holds a run file (`trainer.run_file`), which says how to open it (`load_run`).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
@@ -15,8 +14,7 @@ from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
 from trainer.errors import TrainerError
 from trainer.presets import PRESETS
-
-RUN_FILE = "caef_run.json"
+from trainer.run_file import RunFile
 
 
 def preferred_dtype() -> torch.dtype:
@@ -129,23 +127,15 @@ def add_lora(model, *, rank: int, alpha: int, dropout: float, targets: list[str]
         raise TrainerError(f"cannot attach LoRA to the model: {str(error).splitlines()[0]}") from None
 
 
-def read_run(folder: Path) -> dict:
-    """The `caef_run.json` of a trained run folder."""
-    path = Path(folder) / RUN_FILE
-    if not path.is_file():
-        raise TrainerError(f"{folder} is not a trained caef run (no {RUN_FILE})")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def load_run(folder: Path, trainable: bool = False):
     """(model, tokenizer) of a trained run: a whole model, or its base model plus the LoRA adapter."""
     folder = Path(folder)
-    run = read_run(folder)
+    run = RunFile.read(folder)
     tokenizer = load_tokenizer(folder)
-    if run["weights"] == "lora":
+    if run.weights == "lora":
         from peft import PeftModel
 
-        base = load_causal_lm(Path(run["base_model"]), tokenizer)
+        base = load_causal_lm(Path(run.base_model), tokenizer)
         return PeftModel.from_pretrained(base, folder, is_trainable=trainable), tokenizer
     check_causal_lm(folder)
     return AutoModelForCausalLM.from_pretrained(folder), tokenizer

@@ -1,10 +1,11 @@
-"""The model as executor: a trained language model runs a machine step after step.
+"""The problem driver: a trained language model runs a machine step after step.
 
     expression ──aligner──► first step ──executor, step after step──► halting line ──aligner──► result
 
-The model sits behind `Executor.generate(machine, prompts)`; everything else is pure Python
-(no torch here), so a stub that answers with the interpreter's text (`OracleExecutor`) runs
-the same code as a trained model. Per mode (docs/design.md, "Three execution modes"):
+The model sits behind `Executor.generate(machine, prompts)` (`trainer.executor`); everything
+here is pure Python (no torch), so a stub that answers with the interpreter's text
+(`trainer.testing.OracleExecutor`) runs the same code as a trained model. Per mode
+(docs/design.md, "Three execution modes"):
 
   full  the model writes the next step (basic machines) or the next block (composites, the
         paper's protocol): a block that calls shows the callee's first step, the callee runs
@@ -20,104 +21,28 @@ Each problem is a generator that yields `Request`s and receives `Generation`s; `
 many of them at once, batching the requests of one machine (and adapter) into one greedy,
 KV-cached generation; problems that halt or fail ask nothing more, so they leave the batch.
 A malformed output never raises: it ends the problem with a `FormatError` kept on the step.
+`trainer.comparison` holds a finished run against the interpreter's.
 """
 from __future__ import annotations
 
-import argparse
-import difflib
-import re
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Generator, Iterable, NamedTuple, Protocol
+from typing import Generator, NamedTuple
 
 from caef_dsl.actions import apply
 from caef_dsl.align import OPERATORS, Expression, first_step, read_result
 from caef_dsl.configuration import CallSite, Configuration, Trace
 from caef_dsl.errors import CaefError, TextParseError
-from caef_dsl.interpreter import run
 from caef_dsl.library import MachineSet
-from caef_dsl.render import HALT_COMMAND, entering_block, renderer, returning_block
+from caef_dsl.render import HALT_COMMAND, renderer
 from caef_dsl.views import MODES, executor_examples
+from trainer.executor import Executor, Generation, Memo, Request
 
-DEFAULT_MAX_STEPS = 1_000_000
+# The budget of model steps per problem, every frame counted (`--max-steps`): far above the
+# longest runs a model is asked to make (docs/runtime.md), so it ends only a run that would
+# never halt without repeating a configuration (a repeat ends it as a loop).
+MAX_MODEL_STEPS = 1_000_000
 DEFAULT_BATCH_SIZE = 64
-# A random-positions model misreads a few draws (4 % of the steps of 20-digit ADD in the tape
-# view); the most common of 5 completions is right where one draw is not (docs/results.md).
-DEFAULT_POSITION_DRAWS = 5
-
-
-# ---- the model interface -----------------------------------------------------------------
-
-class Generation(NamedTuple):
-    """One completion: its text (EOS excluded), whether it ended with EOS within the token
-    limit, and the tokens read (prompt) and written (completion and EOS), every position draw's."""
-    text: str
-    finished: bool = True
-    read: int = 0
-    written: int = 0
-
-
-class Executor(Protocol):
-    """What the runtime needs from the model(s) of one mode."""
-    mode: str
-
-    def covers(self, machine: str) -> bool:
-        """Whether a model executes `machine` (declared name)."""
-
-    def has_aligner(self, machine: str) -> bool:
-        """Whether a trained aligner maps `machine`'s expressions to steps and back."""
-
-    def generate(self, machine: str, prompts: list[str], aligner: bool = False) -> list[Generation]:
-        """Greedy completions of `prompts`, by `machine`'s executor (or its aligner)."""
-
-
-class Request(NamedTuple):
-    machine: str
-    prompt: str
-    aligner: bool = False
-
-
-class Memo:
-    """An exact memo of model decisions, shared by every problem of a run. With greedy
-    decoding a model's completion is a function of its prompt, so each distinct prompt of a
-    machine (and its model or adapter: routes are per machine and aligner) is asked once; in
-    the head view a 42,000-step LONG_MUL asks only the few hundred distinct questions its views
-    hold. `asked` counts the prompts sent to the model, `answered` every prompt answered.
-    Bounded (least recently used out first): full and tape prompts rarely come back.
-    Disabled (`size` 0), it sends every prompt to the model and only counts."""
-
-    SIZE = 200_000
-
-    def __init__(self, executor: Executor, size: int = SIZE):
-        self.inner, self.size = executor, size
-        self.mode = executor.mode
-        self.answers: OrderedDict[tuple[str, bool, str], Generation] = OrderedDict()
-        self.asked = self.answered = 0
-
-    def covers(self, machine: str) -> bool:
-        return self.inner.covers(machine)
-
-    def has_aligner(self, machine: str) -> bool:
-        return self.inner.has_aligner(machine)
-
-    def generate(self, machine: str, prompts: list[str], aligner: bool = False) -> list[Generation]:
-        self.answered += len(prompts)
-        if not self.size:
-            self.asked += len(prompts)
-            return self.inner.generate(machine, prompts, aligner)
-        answers = self.answers
-        keys = [(machine, aligner, p) for p in prompts]
-        for key in keys:
-            if key in answers:
-                answers.move_to_end(key)  # recently used: the last to be forgotten
-        missing = list(dict.fromkeys(k for k in keys if k not in answers))
-        new = dict(zip(missing, self.inner.generate(machine, [k[2] for k in missing], aligner) if missing else []))
-        replies = [new[k] if k in new else answers[k] for k in keys]
-        answers.update(new)
-        self.asked += len(new)
-        while len(answers) > self.size:
-            answers.popitem(last=False)
-        return replies
 
 
 # ---- what a run leaves ---------------------------------------------------------------------
@@ -155,13 +80,13 @@ class FormatError(CaefError):
     """A model output the runtime cannot use. `kind`: parse (not a line of the machine),
     apply (a command the action code refuses), protocol (a block of the wrong shape), eos (no
     EOS within the token limit), loop (back to an earlier step: greedy decoding would repeat
-    it forever), budget (more steps than allowed), aligner."""
+    it forever), budget (more steps than allowed), aligner. `step`: the model's step it is
+    about (None: an aligner's output, or the budget); the problem's program records the error
+    there when it ends the problem."""
 
     def __init__(self, kind: str, message: str, step: StepRecord | None = None):
         super().__init__(f"{kind}: {message}")
-        self.kind = kind
-        if step is not None and step.error is None:
-            step.error = str(self)
+        self.kind, self.step = kind, step
 
 
 class Task(NamedTuple):
@@ -276,6 +201,8 @@ class Problem:
             s.result = yield from self.align_output(halting_line)
         except FormatError as e:
             s.error = e
+            if e.step is not None:
+                e.step.error = str(e)
         return s
 
     # -- the aligners
@@ -451,12 +378,12 @@ class Runtime:
     after the rule aligner's first step)."""
 
     def __init__(self, executor: Executor, machines: MachineSet, *, rule_aligner: bool = False,
-                 max_steps: int = DEFAULT_MAX_STEPS, batch_size: int = DEFAULT_BATCH_SIZE, memo: bool = True):
+                 max_steps: int = MAX_MODEL_STEPS, batch_size: int = DEFAULT_BATCH_SIZE, memo: bool = True):
         if executor.mode not in MODES:
             raise CaefError(f"unknown mode {executor.mode!r} (known: {', '.join(MODES)})")
+        # Every question goes to the model through the memo (disabled: it only counts).
         self.memo = Memo(executor, size=Memo.SIZE if memo else 0)
-        self.executor, self.machines = self.memo, machines
-        self.mode = executor.mode
+        self.machines, self.mode = machines, executor.mode
         self.rule_aligner, self.max_steps, self.batch_size = rule_aligner, max_steps, batch_size
 
     def asked(self) -> int:
@@ -466,7 +393,7 @@ class Runtime:
     def trained_aligner(self, task: Task) -> bool:
         """Whether a trained aligner (rather than the rule aligner) handles `task`."""
         return (not self.rule_aligner and task.expression is not None
-                and self.executor.has_aligner(task.machine))
+                and self.memo.has_aligner(task.machine))
 
     def require(self, machine: str) -> None:
         """Raise unless the models execute `machine` and every machine it may call."""
@@ -476,7 +403,7 @@ class Runtime:
             if name not in seen:
                 seen.add(name)
                 todo += sorted(self.machines.machines[name].calls)
-        missing = sorted(n for n in seen if not self.executor.covers(n))
+        missing = sorted(n for n in seen if not self.memo.covers(n))
         if missing:
             raise CaefError(f"no model executes {', '.join(missing)} (needed by {machine}): "
                             f"train on it (caef compile --with-callees) or add its run to --model")
@@ -485,14 +412,14 @@ class Runtime:
         """Every task solved by the model (batched); `max_steps` per task overrides the budget."""
         budgets = max_steps or [self.max_steps] * len(tasks)
         programs = [Problem(self, t, budget).program() for t, budget in zip(tasks, budgets)]
-        return drive(self.executor, programs, self.batch_size)
+        return drive(self.memo, programs, self.batch_size)
 
     def teacher_forced(self, traces: list[Trace]) -> list[tuple[int, int]]:
         """(steps right, steps) per trace: the model's completion for each of the
         interpreter's prompts (every frame), compared with the interpreter's."""
         examples = [list(executor_examples(t, self.mode, callees=True)) for t in traces]
         flat = [e for group in examples for e in group]
-        replies = drive(self.executor, [_single(Request(e.machine, e.prompt)) for e in flat], self.batch_size)
+        replies = drive(self.memo, [_single(Request(e.machine, e.prompt)) for e in flat], self.batch_size)
         scores, at = [], 0
         for group in examples:
             right = sum(r.finished and r.text == e.completion for e, r in zip(group, replies[at:at + len(group)]))
@@ -503,205 +430,3 @@ class Runtime:
 
 def _single(request: Request):
     return (yield request)
-
-
-# ---- comparing with the interpreter ------------------------------------------------------
-
-def expected_frame(trace: Trace, mode: str) -> Frame:
-    """The interpreter's run in the shape of a model run (the prompts and completions the
-    executor is trained on, in execution order)."""
-    exe, steps = trace.machine, trace.steps
-    r = renderer(exe)
-    frame = Frame(exe.name, halting_line=r.state_line(trace.final))
-    if mode == "full":
-        if steps[0].call is not None:
-            frame.opening = expected_frame(steps[0].call, mode)
-        following = entering_block if exe.composite else returning_block
-        for now, nxt in zip(steps, steps[1:]):
-            call = expected_frame(nxt.call, mode) if nxt.call is not None else None
-            frame.steps.append(StepRecord(returning_block(now), following(nxt), call, config=now.config))
-        return frame
-    prompt, completion = r.executor_view(mode)
-    for s in steps[:-1]:
-        call = expected_frame(s.call, mode) if s.call is not None else None
-        frame.steps.append(StepRecord(prompt(s.config), completion(s.command), call, config=s.config))
-    return frame
-
-
-@dataclass
-class Divergence:
-    """The first step where the model's run leaves the interpreter's."""
-    where: str                      # "ADD step 3", "MUL step 2 › ADD step 1", "ADD aligner"
-    machine: str
-    step: int | None
-    state: str | None
-    reads: dict                     # head (or read output) → symbol under it
-    prompt: str
-    expected: str
-    produced: str | None
-    fields: list                    # [expected field, produced field] where they differ
-    error: str | None = None
-
-    def as_json(self) -> dict:
-        return {"where": self.where, "machine": self.machine, "step": self.step, "state": self.state,
-                "reads": self.reads, "prompt": self.prompt, "expected": self.expected,
-                "produced": self.produced, "fields": self.fields, "error": self.error}
-
-
-_FIELD = re.compile(r"\[\w+\] \w+(?=,|$)|[^\s,]+")
-
-
-def field_diff(expected: str, produced: str) -> list[list[str]]:
-    """The fields (command fragments, state-line cells) that differ, as [expected, produced]."""
-    a, b = _FIELD.findall(expected), _FIELD.findall(produced)
-    diff = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
-    return [[" ".join(a[i1:i2]), " ".join(b[j1:j2])] for tag, i1, i2, j1, j2 in diff if tag != "equal"]
-
-
-def _diverged(where: str, want: Frame, t: int, got: StepRecord | None, error: str | None) -> Divergence:
-    w = want.steps[t]
-    config = w.config
-    reads = dict(zip(config.machine.reader_names, config.symbols())) if config is not None else {}
-    produced = got.completion if got is not None else None
-    return Divergence(f"{where}{want.machine} step {t}", want.machine, t, config and config.state, reads,
-                      w.prompt, w.completion, produced, field_diff(w.completion, produced or ""),
-                      (got.error if got is not None else None) or error)
-
-
-def first_divergence(got: Frame, want: Frame, error: str | None = None, where: str = "") -> Divergence | None:
-    """The first step, in execution order, where `got` (a model run) differs from `want` (an
-    expected frame): a different completion, a format error, or a run that stopped early."""
-    if want.opening is not None:
-        found = first_divergence(got.opening or Frame(want.opening.machine), want.opening, error,
-                                 f"{where}{want.machine} opening › ")
-        if found:
-            return found
-    for t, w in enumerate(want.steps):
-        g = got.steps[t] if t < len(got.steps) else None
-        if g is None or g.error or g.completion != w.completion:
-            return _diverged(where, want, t, g, (error or "the run stopped") if g is None else None)
-        if w.call is not None:
-            found = first_divergence(g.call or Frame(w.call.machine), w.call, error,
-                                     f"{where}{want.machine} step {t} › ")
-            if found:
-                return found
-    return None
-
-
-def compare(solution: Solution, trace: Trace, mode: str) -> Divergence | None:
-    """Where a model's solution first differs from the interpreter's run (None: nowhere),
-    the aligners' outputs included."""
-    exe = trace.machine
-    task = solution.task
-    first = first_step(exe, list(task.operands))
-    label = f"{exe.name} aligner"
-    error = str(solution.error) if solution.error else None
-    if solution.first != first:
-        return Divergence(label, exe.name, None, exe.start, {}, task.label, first, solution.first,
-                          field_diff(first, solution.first or ""), error)
-    found = first_divergence(solution.frame, expected_frame(trace, mode), error)
-    if found is not None:
-        return found
-    halting_line = renderer(exe).state_line(trace.final)
-    want = read_result(halting_line, exe)
-    if solution.result != want:
-        return Divergence(label, exe.name, None, exe.halt, {}, halting_line, want, solution.result,
-                          [[want, solution.result or ""]], error)
-    return None
-
-
-# ---- a stub executor: the interpreter's own answers --------------------------------------
-
-class OracleExecutor:
-    """Answers every prompt of the given tasks with the interpreter's exact next step (the
-    training data's completion), and anything else with text no machine reads. For testing
-    the runtime's protocol and for counting what a perfect model reads and writes."""
-
-    def __init__(self, machines: MachineSet, tasks: Iterable[Task], mode: str, *, aligner: bool = False,
-                 tokens=None):
-        self.mode, self.aligner = mode, aligner
-        self.count = tokens or (lambda text: 0)
-        self.answers: dict[tuple, str] = {}
-        self.calls: list[tuple[str, int]] = []  # (machine, batch size) of every generate call
-        self.names = set()
-        for task in tasks:
-            trace = run(machines.executables, task.machine, list(task.operands))
-            for e in executor_examples(trace, mode, callees=True):
-                self.answers[(e.machine, e.prompt, False)] = e.completion
-                self.names.add(e.machine)
-            if task.expression is not None:
-                halting = renderer(trace.machine).state_line(trace.final)
-                self.answers[(task.machine, task.expression.text, True)] = first_step(trace.machine, list(task.operands))
-                self.answers[(task.machine, halting, True)] = task.expression.text + read_result(halting, trace.machine)
-
-    def covers(self, machine: str) -> bool:
-        return machine in self.names
-
-    def has_aligner(self, machine: str) -> bool:
-        return self.aligner
-
-    def generate(self, machine: str, prompts: list[str], aligner: bool = False) -> list[Generation]:
-        self.calls.append((machine, len(prompts)))
-        out = []
-        for p in prompts:
-            text = self.answers.get((machine, p, aligner), "?")
-            out.append(Generation(text, True, self.count(p), self.count(text) + 1))
-        return out
-
-
-# ---- the command-line side shared by solve, eval and crosscheck --------------------------
-
-def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("models")
-    g.add_argument("--model", nargs="+", required=True, metavar="RUN",
-                   help="trained run folders (caef train --out), or a folder of per-operator LoRA "
-                        "adapters laid out like the paper's (add/, add_aligner/, …; give --base)")
-    g.add_argument("--base", metavar="DIR", help="the base checkpoint of adapters (default: the one each names)")
-    g.add_argument("--rule-aligner", action="store_true",
-                   help="the deterministic aligner even where a trained one exists")
-    g.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
-                   help=f"model steps per problem, all frames (default {DEFAULT_MAX_STEPS:,})")
-    g.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
-                   help=f"prompts per generation (default {DEFAULT_BATCH_SIZE})")
-    g.add_argument("--max-new-tokens", type=int, metavar="N",
-                   help="token limit of one completion (default twice the prompt, plus 32)")
-    g.add_argument("--position-draws", type=int, default=DEFAULT_POSITION_DRAWS, metavar="K",
-                   help="a --random-positions run reads each prompt at K draws of positions and answers "
-                        f"with the most common completion (default {DEFAULT_POSITION_DRAWS}; K times the compute)")
-    g.add_argument("--device", help="cpu, cuda, … (default: cuda when available)")
-    g.add_argument("--no-memo", dest="memo", action="store_false",
-                   help="ask the model at every step (default: each distinct prompt once per run: greedy "
-                        "decoding makes the answer a function of the prompt)")
-
-
-def open_runtime(args, machines: MachineSet) -> Runtime:
-    """The runtime over the models named on the command line (imports torch)."""
-    from trainer.language_models import open_models
-    if args.position_draws < 1:
-        raise CaefError(f"--position-draws takes a count of at least 1, not {args.position_draws}")
-    executor = open_models(args.model, machines, base=args.base, device=args.device,
-                           max_new_tokens=args.max_new_tokens, position_draws=args.position_draws)
-    return Runtime(executor, machines, rule_aligner=args.rule_aligner, max_steps=args.max_steps,
-                   batch_size=args.batch_size, memo=args.memo)
-
-
-def print_divergence(console, d: Divergence) -> None:
-    """The first diverging step, for a terminal."""
-    from rich.table import Table
-    from rich.text import Text
-    table = Table(title=f"first diverging step: {d.where}", show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
-    rows = [("state", d.state), ("reads", "  ".join(f"{k} {v}" for k, v in d.reads.items())),
-            ("prompt", d.prompt.rstrip("\n")), ("expected", d.expected.rstrip("\n")),
-            ("produced", "(nothing)" if d.produced is None else d.produced.rstrip("\n")),
-            ("fields", "; ".join(f"{e or '∅'} → {p or '∅'}" for e, p in d.fields)), ("error", d.error)]
-    for label, value in rows:
-        if value:
-            table.add_row(label, Text(value, style="red" if label in ("produced", "error") else ""))
-    console.print(table)
-
-
-def console():
-    from rich.console import Console
-    return Console(highlight=False, soft_wrap=True)

@@ -1,21 +1,69 @@
-"""`caef solve "123+456=" --model RUN…`: compute an expression with the trained models only.
+"""Solving one problem with the trained models only, and `caef solve "123+456=" --model RUN…`.
 
 The aligner turns the expression into the first step, the executor model(s) run the machine to
 its halt state (calls into other machines with their own adapters), and the output aligner reads
-the result. No interpreter is in the loop; `--check` runs it afterwards and shows the first step
-where the model left it.
+the result. No interpreter is in the loop; `check` runs it afterwards and finds the first step
+where the model left it. `solve_problem` is the one way to do this: `caef solve` and
+`trainer.api.Library` (`solve`, `run`) both call it.
 """
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 
 from caef_dsl.align import FAMILIES, parse_expression
-from trainer.runtime import Frame, Solution, add_runtime_arguments, console, print_divergence
+from caef_dsl.api import load_machines
+from caef_dsl.interpreter import Trace
+from caef_dsl.interpreter import run as run_machine
+from caef_dsl.library import MachineSet
+from trainer.comparison import Divergence, compare
+from trainer.runtime import Frame, Runtime, Solution, Task, make_task
+from trainer.runtime_cli import add_runtime_arguments, console, open_runtime, print_divergence
 
+DEFAULT_FAMILY = "paper"
+
+
+@dataclass
+class Answer:
+    """A solved problem: the model's solution, and with `check` the interpreter's run and where
+    the model first left it (None: it agreed at every step)."""
+    solution: Solution
+    divergence: Divergence | None = None
+    trace: Trace | None = None
+
+    @property
+    def result_text(self) -> str | None:
+        """`123*456=56088` for an expression, the result alone for a machine's operands."""
+        return self.solution.result_text
+
+    @property
+    def steps(self) -> int:
+        """Model steps over every frame."""
+        return self.solution.frame.total_steps()
+
+
+def expression_task(machines: MachineSet, expression: str, family: str = DEFAULT_FAMILY) -> Task:
+    """The task of `A op B=` (family "long": `*` and `//` by LONG_MUL and LONG_DIV); checked."""
+    e = parse_expression(expression)
+    return make_task(machines, e.machine(family), e.a, e.b)
+
+
+def solve_problem(runtime: Runtime, task: Task, check: bool = False) -> Answer:
+    """`task` solved by the runtime's models; with `check`, every step compared with the
+    interpreter. Raises unless the models execute the machine and every machine it may call."""
+    runtime.require(task.machine)
+    [solution] = runtime.solve([task])
+    if not check:
+        return Answer(solution)
+    trace = run_machine(runtime.machines.executables, task.machine, list(task.operands))
+    return Answer(solution, compare(solution, trace, runtime.mode), trace)
+
+
+# ---- caef solve ----------------------------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("expression", metavar="EXPRESSION", help='e.g. "123+456=" (operators + - * // == > <)')
-    parser.add_argument("--family", choices=sorted(FAMILIES), default="paper",
+    parser.add_argument("--family", choices=sorted(FAMILIES), default=DEFAULT_FAMILY,
                         help="machines of * and //: paper (mul, div: repeated addition) or long (long_mul, long_div)")
     parser.add_argument("--check", action="store_true",
                         help="also run the interpreter and show the first step where the model differs")
@@ -54,16 +102,11 @@ def steps_table(solution: Solution, mode: str):
 
 
 def run(args) -> int:
-    from caef_dsl.api import load_machines
-    from caef_dsl.interpreter import run as run_machine
-    from trainer.runtime import compare, make_task, open_runtime
-
     machines = load_machines()
-    expression = parse_expression(args.expression)
-    task = make_task(machines, expression.machine(args.family), expression.a, expression.b)
+    task = expression_task(machines, args.expression, args.family)
     runtime = open_runtime(args, machines)
-    runtime.require(task.machine)
-    [solution] = runtime.solve([task])
+    answer = solve_problem(runtime, task, check=args.check)
+    solution = answer.solution
     out = console()
     out.print(steps_table(solution, runtime.mode))
     out.print(f"{solution.frame.total_steps()} model steps ({runtime.asked():,} distinct prompts asked of "
@@ -72,13 +115,9 @@ def run(args) -> int:
         out.print(f"[bold red]no result[/]: format error {solution.error}", markup=True)
     else:
         out.print(solution.result_text, style="bold", markup=False)
-    agrees = True
     if args.check:
-        trace = run_machine(machines.executables, task.machine, list(task.operands))
-        divergence = compare(solution, trace, runtime.mode)
-        agrees = divergence is None
-        if agrees:
-            out.print(f"agrees with the interpreter at every step ({trace.total_steps()} steps)")
+        if answer.divergence is None:
+            out.print(f"agrees with the interpreter at every step ({answer.trace.total_steps()} steps)")
         else:
-            print_divergence(out, divergence)
-    return 0 if solution.error is None and agrees else 1
+            print_divergence(out, answer.divergence)
+    return 0 if solution.error is None and answer.divergence is None else 1

@@ -20,6 +20,7 @@ from trainer import data as datasets
 from trainer import model as models
 from trainer.errors import TrainerError
 from trainer.presets import PRESETS
+from trainer.run_file import Positions, RunFile
 from trainer.tokenizer import build_tokenizer, missing_symbols, symbols_to_add
 
 LORA_LR, SCRATCH_LR = 2e-4, 2e-3
@@ -166,8 +167,8 @@ def build_model(args, symbols: set[str], checkpoint: Path | None):
     On --resume the tokenizer comes from the checkpoint, so the vocabulary is the one trained.
     """
     if args.init_from:
-        run = models.read_run(args.init_from)
-        if run["weights"] == "lora" and args.add_tokens:
+        run = RunFile.read(args.init_from)
+        if run.weights == "lora" and args.add_tokens:
             raise TrainerError("--add-tokens cannot grow the vocabulary of a LoRA run given to --init-from")
         if checkpoint:
             tokenizer = models.load_tokenizer(checkpoint)
@@ -176,7 +177,7 @@ def build_model(args, symbols: set[str], checkpoint: Path | None):
         model, _ = models.load_run(args.init_from, trainable=True)
         if len(tokenizer) > model.get_input_embeddings().num_embeddings:
             model.resize_token_embeddings(len(tokenizer))
-        description = {"weights": run["weights"], "base_model": run.get("base_model"), "tokenizer": run["tokenizer"]}
+        description = {"weights": run.weights, "base_model": run.base_model, "tokenizer": run.tokenizer}
         return model, tokenizer, description
 
     if args.model in PRESETS:
@@ -295,7 +296,7 @@ def run(args) -> int:
         return 0
     if description["weights"] == "lora":
         # The rows of added tokens are in the adapter already; whole embedding matrices (GBs for
-        # a large vocabulary) are not needed, as the runtime grows the base to `vocab_size`.
+        # a large vocabulary) are not needed, as the runtime grows the base to the saved tokenizer.
         model.save_pretrained(out, save_embedding_layers=False)
         tokenizer.save_pretrained(out)
     else:
@@ -329,24 +330,21 @@ def run(args) -> int:
         "arguments": {k: v for k, v in vars(args).items() if not callable(v)},
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n", encoding="utf-8")
-    run_file = {
+    RunFile(
         **description,
-        "mode": info.mode,
-        "stage": info.stage,
-        "task": info.kind,
-        "aligners": sorted({r.machine for r in records if r.kind == "aligner"}) if info.kind == "both" else None,
-        "machines": info.machines,
-        "datasets": info.folders,
-        "vocab_size": len(tokenizer),
-        "eos_token": tokenizer.eos_token,
-        "prompt_add_special_tokens": True,
-        # How positions were seen in training. With random positions, inference draws a prompt's
-        # positions for its tokens and the longest completion trained on, as training drew an example's.
-        "positions": {"rope_layers": models.rope_layers(model), "random_positions": args.random_positions,
-                      "varied_density": args.varied_density,
-                      "completion_tokens": train_set.longest_completion() if args.random_positions else None},
-    }
-    (out / models.RUN_FILE).write_text(json.dumps(run_file, indent=2) + "\n", encoding="utf-8")
+        mode=info.mode,
+        stage=info.stage,
+        task=info.kind,
+        aligners=sorted({r.machine for r in records if r.kind == "aligner"}) if info.kind == "both" else None,
+        machines=info.machines,
+        datasets=info.folders,
+        vocab_size=len(tokenizer),
+        # With random positions, inference draws a prompt's positions for its tokens and the
+        # longest completion trained on, as training drew an example's.
+        positions=Positions(rope_layers=models.rope_layers(model), random_positions=args.random_positions,
+                            varied_density=args.varied_density,
+                            completion_tokens=train_set.longest_completion() if args.random_positions else None),
+    ).write(out)
     _print_summary(out, metrics)
     return 0
 

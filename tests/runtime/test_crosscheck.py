@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from caef_dsl.render import renderer
 from caef_dsl.strategies import operands
 from trainer.crosscheck import Disagreement, ModelChecker, crosscheck_model
-from trainer.runtime import Generation
+from trainer.executor import Generation
 
 
 class RuleExecutor:

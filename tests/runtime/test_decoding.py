@@ -9,7 +9,8 @@ import torch
 from caef_dsl.views import executor_examples
 from trainer.decoding import GreedyDecoder
 from trainer.model import load_run
-from trainer.runtime import Memo, Runtime, make_task
+from trainer.executor import Memo
+from trainer.runtime import Runtime, make_task
 
 from conftest import train
 
@@ -111,7 +112,7 @@ class Counting:
         return False
 
     def generate(self, machine, prompts, aligner=False):
-        from trainer.runtime import Generation
+        from trainer.executor import Generation
         self.asked.append(list(prompts))
         return [Generation(str(len(p)), True, 1, 1) for p in prompts]
 

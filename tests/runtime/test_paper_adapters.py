@@ -4,7 +4,8 @@ import pytest
 
 from caef_dsl.errors import CaefError
 from caef_dsl.render import step_pairs
-from trainer.runtime import Runtime, compare, make_task
+from trainer.comparison import compare
+from trainer.runtime import Runtime, make_task
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,10 @@ import pytest
 
 from caef_dsl.interpreter import run
 from caef_dsl.render import step_pairs
-from trainer.runtime import (Frame, Generation, OracleExecutor, Runtime, compare, expected_frame,
-                             first_divergence, make_task)
+from trainer.comparison import compare, expected_frame, first_divergence
+from trainer.executor import Generation
+from trainer.runtime import Frame, Runtime, make_task
+from trainer.testing import OracleExecutor
 
 from support import golden_records
 

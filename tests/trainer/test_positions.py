@@ -9,6 +9,7 @@ import torch
 
 from trainer.cli import main
 from trainer.data import PadCollator, RandomPositions, random_positions
+from trainer.run_file import Positions, RunFile
 
 
 def test_random_positions_are_sorted_distinct_draws_within_the_range():
@@ -45,8 +46,10 @@ def test_a_prompt_is_given_the_same_positions_whatever_else_is_asked():
 
 def test_a_varied_density_run_is_read_at_the_densities_it_was_trained_at():
     sparse = RandomPositions(1024, 30)
-    varied = RandomPositions.of_run({"positions": {"random_positions": 1024, "completion_tokens": 30,
-                                                   "varied_density": True}})
+    run = RunFile(weights="full", base_model=None, tokenizer="caef-word-level", mode="tape", stage="plain",
+                  machines=["add"], datasets=[], vocab_size=44,
+                  positions=Positions(random_positions=1024, completion_tokens=30, varied_density=True))
+    varied = RandomPositions.of_run(run)
     assert varied.varied_density and not sparse.varied_density
     texts = [f"ADD, q1,  |{i}[HEAD1]" for i in range(200)]
     spread = lambda p: [int(d[-1] - d[0]) for d in (p.draw(t, 10) for t in texts)]  # noqa: E731
@@ -180,12 +183,12 @@ def test_a_random_positions_run_that_does_not_say_its_completion_room_is_a_clean
 
     from caef_dsl import load_machines
     from trainer.language_models import ModelError, open_models
-    from trainer.model import RUN_FILE
+    from trainer.run_file import RUN_FILE
 
     old = tmp_path / "old-run"
     shutil.copytree(random_positions_run, old)
     run = json.loads((old / RUN_FILE).read_text())
-    del run["positions"]["completion_tokens"]  # as runs trained before the runtime drew positions
+    del run["version"], run["positions"]["completion_tokens"]  # as runs trained before the runtime drew positions
     (old / RUN_FILE).write_text(json.dumps(run))
     with pytest.raises(ModelError, match="positions.completion_tokens"):
         open_models([old], load_machines(), device="cpu")
