@@ -20,7 +20,7 @@ from rich.table import Table
 
 from caef_dsl import trace
 from caef_dsl.views import executor_examples
-from trainer.cli import main as trainer_main
+from caef.cli import main as trainer_main
 from trainer.data import write_dataset
 
 

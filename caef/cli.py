@@ -1,6 +1,6 @@
-"""`caef` — the command line: one list of commands, each the `add_arguments` and `run` of
-the module that implements it. The ML commands' modules import torch only inside `run`, so
-building the parser (and `caef check`) stays fast and works without the ML stack.
+"""`caef` — the command line: one list of commands, each a function that declares its options
+and one that runs it. Building the parser imports no ML stack (the trainer's commands import
+torch only when they run), so `caef check` stays fast and works without it.
 
 Every error the toolkit raises on purpose prints as one message on stderr with exit code 2.
 """
@@ -17,28 +17,35 @@ DESCRIPTION = ("Arithmetic operators as Turing machines: write them as .tm files
                "them, compile their traces into training data, train a model to execute them, "
                "and check the model against the interpreter.")
 
-# (command, module, its add-arguments function, its run function returning the exit code, help)
+# (command, "module:function" that declares its options, "module:function" that runs it and
+# returns the exit code, help). The run function's module is imported only when the command
+# runs: `caef train`'s imports torch.
 COMMANDS = [
-    ("check", "caef_dsl.commands", "add_check_arguments", "run_check",
+    ("check", "caef_dsl.commands:add_check_arguments", "caef_dsl.commands:run_check",
      "parse and statically check .tm files"),
-    ("trace", "caef_dsl.commands", "add_trace_arguments", "run_trace",
+    ("trace", "caef_dsl.commands:add_trace_arguments", "caef_dsl.commands:run_trace",
      "run a machine and show its trace"),
-    ("graph", "caef_dsl.commands", "add_graph_arguments", "run_graph",
+    ("graph", "caef_dsl.commands:add_graph_arguments", "caef_dsl.commands:run_graph",
      "the state diagram as Graphviz DOT (or Mermaid)"),
-    ("cost", "caef_dsl.cost", "add_arguments", "run",
+    ("cost", "caef_dsl.cost:add_arguments", "caef_dsl.cost:run",
      "steps, calls and executor tokens per problem, by operand length"),
-    ("compile", "caef_dsl.compiler.command", "add_arguments", "run",
+    ("compile", "caef_dsl.compiler.command:add_arguments", "caef_dsl.compiler.command:run",
      "compile machines into training datasets (JSON Lines)"),
-    ("train", "trainer.cli", "add_train_arguments", "run_train",
+    ("train", "trainer.train_settings:add_arguments", "trainer.train:run",
      "train a model (tiny from scratch, or a local checkpoint + LoRA)"),
-    ("library", "trainer.library", "add_arguments", "run",
+    ("library", "trainer.library:add_arguments", "trainer.library:run",
      "train one model that executes every machine (head view, operands of 1-10 digits)"),
-    ("solve", "trainer.solve", "add_arguments", "run", "compute an expression with trained models only"),
-    ("eval", "trainer.evaluate", "add_arguments", "run",
+    ("solve", "trainer.solve:add_arguments", "trainer.solve:run", "compute an expression with trained models only"),
+    ("eval", "trainer.evaluate:add_arguments", "trainer.evaluate:run",
      "evaluate models against the interpreter, by operand length"),
-    ("crosscheck", "trainer.crosscheck", "add_arguments", "run",
+    ("crosscheck", "trainer.crosscheck:add_arguments", "trainer.crosscheck:run",
      "hypothesis-driven model vs interpreter, shrinking failures"),
 ]
+
+
+def _function(spec: str):
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,23 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="caef", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"caef {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module_name, add_name, run_name, help_text in COMMANDS:
+    for name, add_options, run, help_text in COMMANDS:
         try:
-            module = importlib.import_module(module_name)
+            add = _function(add_options)
         except ModuleNotFoundError as e:
-            if e.name and (e.name == module_name or module_name.startswith(e.name + ".")):
+            module = add_options.partition(":")[0]
+            if e.name and (e.name == module or module.startswith(e.name + ".")):
                 continue  # the trainer is not installed: the language's commands still work
             raise
         p = sub.add_parser(name, help=help_text, description=help_text)
-        getattr(module, add_name)(p)
-        p.set_defaults(run=getattr(module, run_name))
+        add(p)
+        p.set_defaults(run=run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        return _function(args.run)(args)
     except CheckError as e:
         print(str(e), file=sys.stderr)
         return 2

@@ -11,17 +11,20 @@ import math
 import os
 import sys
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
 
+from caef_dsl.options import from_args
 from trainer import data as datasets
 from trainer import model as models
 from trainer.errors import TrainerError
 from trainer.presets import PRESETS
 from trainer.run_file import Positions, RunFile
 from trainer.tokenizer import build_tokenizer, missing_symbols, symbols_to_add
+from trainer.train_settings import TrainSettings
 
 LORA_LR, SCRATCH_LR = 2e-4, 2e-3
 DEFAULT_ALIGNER_SHARE = 0.2
@@ -161,123 +164,138 @@ def _base_tokenizer(source: Path, symbols: set[str], add_tokens: bool):
     return tokenizer
 
 
-def build_model(args, symbols: set[str], checkpoint: Path | None):
+def build_model(settings: TrainSettings, symbols: set[str], checkpoint: Path | None):
     """(model, tokenizer, run description) for a preset, a base model + LoRA, or --init-from.
 
     On --resume the tokenizer comes from the checkpoint, so the vocabulary is the one trained.
     """
-    if args.init_from:
-        run = RunFile.read(args.init_from)
-        if run.weights == "lora" and args.add_tokens:
+    if settings.init_from:
+        run = RunFile.read(settings.init_from)
+        if run.weights == "lora" and settings.add_tokens:
             raise TrainerError("--add-tokens cannot grow the vocabulary of a LoRA run given to --init-from")
         if checkpoint:
             tokenizer = models.load_tokenizer(checkpoint)
         else:
-            tokenizer = _base_tokenizer(Path(args.init_from), symbols, args.add_tokens)
-        model, _ = models.load_run(args.init_from, trainable=True)
+            tokenizer = _base_tokenizer(Path(settings.init_from), symbols, settings.add_tokens)
+        model, _ = models.load_run(settings.init_from, trainable=True)
         if len(tokenizer) > model.get_input_embeddings().num_embeddings:
             model.resize_token_embeddings(len(tokenizer))
         description = {"weights": run.weights, "base_model": run.base_model, "tokenizer": run.tokenizer}
         return model, tokenizer, description
 
-    if args.model in PRESETS:
+    if settings.model in PRESETS:
         tokenizer = models.load_tokenizer(checkpoint) if checkpoint else build_tokenizer(symbols)
         description = {"weights": "full", "base_model": None, "tokenizer": "caef-word-level"}
-        return models.new_model(args.model, tokenizer, args.rope_layers), tokenizer, description
+        return models.new_model(settings.model, tokenizer, settings.rope_layers), tokenizer, description
 
-    base = Path(args.model)
+    base = Path(settings.model)
     models.check_causal_lm(base)
     base_size = len(models.load_tokenizer(base))
-    tokenizer = models.load_tokenizer(checkpoint) if checkpoint else _base_tokenizer(base, symbols, args.add_tokens)
+    tokenizer = models.load_tokenizer(checkpoint) if checkpoint else _base_tokenizer(base, symbols, settings.add_tokens)
     model = models.load_causal_lm(base, tokenizer)
     model = models.add_lora(
         model,
-        rank=args.lora_rank,
-        alpha=args.lora_alpha,
-        dropout=args.lora_dropout,
-        targets=[t.strip() for t in args.lora_targets.split(",") if t.strip()],
+        rank=settings.lora_rank,
+        alpha=settings.lora_alpha,
+        dropout=settings.lora_dropout,
+        targets=[t.strip() for t in settings.lora_targets.split(",") if t.strip()],
         new_token_ids=list(range(base_size, len(tokenizer))),
     )
     tokenizer_kind = "base+added-tokens" if len(tokenizer) > base_size else "base"
     return model, tokenizer, {"weights": "lora", "base_model": str(base.resolve()), "tokenizer": tokenizer_kind}
 
 
-def _held_out(args, tokenizer) -> list[dict]:
+def _held_out(settings: TrainSettings, tokenizer) -> list[dict]:
     """The examples --stop-at-accuracy checks: the test split's executor records, or the
     training ones where the data has no test split."""
-    if not 0 < args.stop_at_accuracy <= 1:
-        raise TrainerError(f"--stop-at-accuracy takes a share in (0, 1], not {args.stop_at_accuracy}")
+    if not 0 < settings.stop_at_accuracy <= 1:
+        raise TrainerError(f"--stop-at-accuracy takes a share in (0, 1], not {settings.stop_at_accuracy}")
     try:
-        records, _ = datasets.load_records(args.data, split="test", stage=args.stage)
+        records, _ = datasets.load_records(settings.data, split="test", stage=settings.stage)
     except TrainerError:
-        records, _ = datasets.load_records(args.data, stage=args.stage)
+        records, _ = datasets.load_records(settings.data, stage=settings.stage)
     return datasets.TokenizedDataset(records, tokenizer).examples
 
 
-def _max_steps(args, examples: int) -> int:
+def _max_steps(settings: TrainSettings, examples: int) -> int:
     """--max-steps or --epochs, whichever ends first, as optimizer steps (the cosine spans them)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    per_epoch = math.ceil(examples / (args.batch_size * world * args.grad_accum))
-    by_epochs = math.ceil(args.epochs * per_epoch)
-    return min(args.max_steps, by_epochs) if args.max_steps else by_epochs
+    per_epoch = math.ceil(examples / (settings.batch_size * world * settings.grad_accum))
+    if math.isinf(settings.epochs):
+        if not settings.max_steps:
+            raise TrainerError("--epochs inf needs --max-steps: a run must end on steps")
+        return settings.max_steps
+    by_epochs = math.ceil(settings.epochs * per_epoch)
+    return min(settings.max_steps, by_epochs) if settings.max_steps else by_epochs
 
 
 def run(args) -> int:
-    """Train as `args` (see `trainer.cli.add_train_arguments`) say; raise TrainerError on bad input."""
-    out = Path(args.out)
-    if args.init_from and args.model:
+    """`caef train`; the exit code (2 with one line on stderr for bad input)."""
+    try:
+        train(from_args(TrainSettings, args))
+        return 0
+    except TrainerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def train(settings: TrainSettings) -> dict:
+    """Train as `settings` say; the run's metrics (also written to metrics.json). Raises
+    TrainerError on bad input."""
+    out = Path(settings.out)
+    if settings.init_from and settings.model:
         raise TrainerError("give --model or --init-from, not both")
-    args.model = args.model or "tiny"
-    if args.rope_layers is not None and (args.init_from or args.model not in PRESETS):
+    settings = replace(settings, model=settings.model or "tiny")
+    if settings.rope_layers is not None and (settings.init_from or settings.model not in PRESETS):
         raise TrainerError("--rope-layers shapes a preset trained from scratch; a checkpoint keeps its own positions")
-    if args.varied_density and not args.random_positions:
+    if settings.varied_density and not settings.random_positions:
         raise TrainerError("--varied-density varies the spacing of --random-positions: give --random-positions N too")
-    if not args.init_from and args.model not in PRESETS and not Path(args.model).exists():
-        raise TrainerError(f"unknown preset {args.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
-    checkpoint = _check_out(out, args.resume)
-    records, info = datasets.load_records(args.data, stage=args.stage, kind=args.kind)
+    if not settings.init_from and settings.model not in PRESETS and not Path(settings.model).exists():
+        raise TrainerError(f"unknown preset {settings.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
+    checkpoint = _check_out(out, settings.resume)
+    records, info = datasets.load_records(settings.data, stage=settings.stage, kind=settings.kind)
     symbols = datasets.trace_symbols(records, info)
-    set_seed(args.seed)
-    model, tokenizer, description = build_model(args, symbols, checkpoint)
+    set_seed(settings.seed)
+    model, tokenizer, description = build_model(settings, symbols, checkpoint)
     train_set = datasets.TokenizedDataset(records, tokenizer)
-    max_steps = _max_steps(args, len(train_set))
+    max_steps = _max_steps(settings, len(train_set))
     use_cuda = torch.cuda.is_available()
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
-    bf16 = args.bf16 if args.bf16 is not None else (use_cuda and torch.cuda.is_bf16_supported())
-    lr = args.lr or (LORA_LR if description["weights"] == "lora" else SCRATCH_LR)
+    bf16 = settings.bf16 if settings.bf16 is not None else (use_cuda and torch.cuda.is_bf16_supported())
+    lr = settings.lr or (LORA_LR if description["weights"] == "lora" else SCRATCH_LR)
 
     training_args = TrainingArguments(
         output_dir=str(out),
-        per_device_train_batch_size=args.batch_size,
-        gradient_accumulation_steps=args.grad_accum,
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.grad_accum,
         learning_rate=lr,
         lr_scheduler_type="cosine",
-        warmup_steps=args.warmup,
-        weight_decay=args.weight_decay,
+        warmup_steps=settings.warmup,
+        weight_decay=settings.weight_decay,
         max_steps=max_steps,
-        logging_steps=args.log_every,
+        logging_steps=settings.log_every,
         save_strategy="steps",
-        save_steps=args.save_every,
-        save_total_limit=args.keep_checkpoints,
-        seed=args.seed,
+        save_steps=settings.save_every,
+        save_total_limit=settings.keep_checkpoints,
+        seed=settings.seed,
         bf16=bf16,
         use_cpu=not use_cuda,
         ddp_backend="gloo" if distributed and not use_cuda else None,
         ddp_find_unused_parameters=False,
-        train_sampling_strategy="group_by_length" if args.group_by_length else "random",
+        train_sampling_strategy="group_by_length" if settings.group_by_length else "random",
         include_num_input_tokens_seen="non_padding",
         remove_unused_columns=False,
         dataloader_pin_memory=use_cuda,
         report_to="none",
     )
-    budget = TimeBudget(args.time_budget) if args.time_budget else None
+    budget = TimeBudget(settings.time_budget) if settings.time_budget else None
     exact = None
-    if args.stop_at_accuracy is not None:
-        exact = ExactMatch(_held_out(args, tokenizer), tokenizer.pad_token_id, args.stop_at_accuracy, args.eval_every)
+    if settings.stop_at_accuracy is not None:
+        exact = ExactMatch(_held_out(settings, tokenizer), tokenizer.pad_token_id, settings.stop_at_accuracy, settings.eval_every)
     throughput = Throughput()
-    if args.aligner_share is not None and info.kind != "both":
+    if settings.aligner_share is not None and info.kind != "both":
         raise TrainerError("--aligner-share mixes executor and aligner batches: it needs --kind both")
-    share = DEFAULT_ALIGNER_SHARE if args.aligner_share is None else args.aligner_share
+    share = DEFAULT_ALIGNER_SHARE if settings.aligner_share is None else settings.aligner_share
     if not 0 < share < 1:
         raise TrainerError(f"--aligner-share takes a share in (0, 1), not {share}")
     kind_batches = {"aligner_share": share} if info.kind == "both" else {}
@@ -285,15 +303,15 @@ def run(args) -> int:
         model=model,
         args=training_args,
         train_dataset=train_set,
-        data_collator=datasets.PadCollator(tokenizer.pad_token_id, args.random_positions, args.seed,
-                                           args.varied_density),
+        data_collator=datasets.PadCollator(tokenizer.pad_token_id, settings.random_positions, settings.seed,
+                                           settings.varied_density),
         processing_class=tokenizer,
         callbacks=[throughput] + [c for c in (budget, exact) if c is not None],
         **kind_batches,
     )
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if not trainer.is_world_process_zero():
-        return 0
+        return {}
     if description["weights"] == "lora":
         # The rows of added tokens are in the adapter already; whole embedding matrices (GBs for
         # a large vocabulary) are not needed, as the runtime grows the base to the saved tokenizer.
@@ -309,7 +327,7 @@ def run(args) -> int:
     elif budget and budget.fired:
         stopped_by = "time_budget"
     else:
-        stopped_by = "max_steps" if args.max_steps and max_steps == args.max_steps else "epochs"
+        stopped_by = "max_steps" if settings.max_steps and max_steps == settings.max_steps else "epochs"
     metrics = {
         "global_step": trainer.state.global_step,
         "max_steps": max_steps,
@@ -327,7 +345,7 @@ def run(args) -> int:
         "device": str(training_args.device),
         "bf16": bf16,
         "learning_rate": lr,
-        "arguments": {k: v for k, v in vars(args).items() if not callable(v)},
+        "arguments": asdict(settings),
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n", encoding="utf-8")
     RunFile(
@@ -341,12 +359,12 @@ def run(args) -> int:
         vocab_size=len(tokenizer),
         # With random positions, inference draws a prompt's positions for its tokens and the
         # longest completion trained on, as training drew an example's.
-        positions=Positions(rope_layers=models.rope_layers(model), random_positions=args.random_positions,
-                            varied_density=args.varied_density,
-                            completion_tokens=train_set.longest_completion() if args.random_positions else None),
+        positions=Positions(rope_layers=models.rope_layers(model), random_positions=settings.random_positions,
+                            varied_density=settings.varied_density,
+                            completion_tokens=train_set.longest_completion() if settings.random_positions else None),
     ).write(out)
     _print_summary(out, metrics)
-    return 0
+    return metrics
 
 
 def _print_summary(out: Path, metrics: dict) -> None:

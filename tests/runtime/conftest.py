@@ -8,7 +8,7 @@ import pytest
 def train(data: Path, out: Path, steps: int, *options: str) -> Path:
     import torch
 
-    from trainer.cli import main
+    from caef.cli import main
     argv = ["train", "--data", str(data), "--out", str(out), "--model", "nano", "--max-steps", str(steps),
             "--epochs", "10000", "--batch-size", "32", "--lr", "5e-3", "--warmup", "10", "--log-every", "50",
             "--save-every", "100000", *options]

@@ -35,7 +35,7 @@ def equal_tape(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tape_run_40_steps(tmp_path_factory, add_tape, fast) -> Path:
     """A nano model trained 40 steps on the add tape view."""
-    from trainer.cli import main
+    from caef.cli import main
 
     out = tmp_path_factory.mktemp("runs") / "add"
     assert main(["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "40", *fast]) == 0

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from trainer.cli import main
+from caef.cli import main
 
 
 def _fails_cleanly(capfd, argv, out, expected):

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from trainer.cli import main
+from caef.cli import main
 from trainer.model import load_run
 
 

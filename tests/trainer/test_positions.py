@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from trainer.cli import main
+from caef.cli import main
 from trainer.data import PadCollator, RandomPositions, random_positions
 from trainer.run_file import Positions, RunFile
 

@@ -24,8 +24,8 @@ def test_tiny_is_the_first_measurements_model():
 
 
 def test_help_lists_presets_and_cli_does_not_import_torch():
-    code = ("import sys, argparse; from trainer.cli import add_train_arguments; p = argparse.ArgumentParser(); "
-            "add_train_arguments(p); print(p.format_help()); assert 'torch' not in sys.modules")
+    code = ("import sys, argparse; from trainer.train_settings import add_arguments; p = argparse.ArgumentParser(); "
+            "add_arguments(p); print(p.format_help()); assert 'torch' not in sys.modules")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[2])
     shown = " ".join(result.stdout.split())  # argparse wraps lines

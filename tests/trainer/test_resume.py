@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer.cli import main
+from caef.cli import main
 from trainer.train import last_complete_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ def test_time_budget_stops_with_a_checkpoint_and_resume_continues(add_tape, tmp_
 @pytest.mark.slow
 def test_killed_run_resumes_from_its_last_checkpoint(add_tape, tmp_path, fast):
     out = tmp_path / "run"
-    argv = [sys.executable, "-m", "trainer.cli", "train", "--data", str(add_tape), "--out", str(out),
+    argv = [sys.executable, "-m", "caef", "train", "--data", str(add_tape), "--out", str(out),
             "--max-steps", "5000", "--epochs", "1000", *fast, "--save-every", "5"]
     process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -23,10 +23,10 @@ def write(folder, data) -> None:
     (folder / RUN_FILE).write_text(json.dumps(data))
 
 
-def test_a_trained_run_writes_the_current_version(trained_run):
-    written = json.loads((trained_run / RUN_FILE).read_text())
+def test_a_tape_run_40_steps_writes_the_current_version(tape_run_40_steps):
+    written = json.loads((tape_run_40_steps / RUN_FILE).read_text())
     assert written["version"] == VERSION and "eos_token" not in written
-    run = RunFile.read(trained_run)
+    run = RunFile.read(tape_run_40_steps)
     assert run.version == VERSION and run.weights == "full" and run.mode == "tape" and run.machines == ["add"]
     assert run.positions == Positions(rope_layers=2)
 
@@ -64,7 +64,7 @@ def test_a_missing_malformed_or_newer_run_file_is_a_clean_error(tmp_path, body, 
 
 
 def test_the_runtime_reports_a_malformed_run_file_in_one_line(tmp_path, capsys):
-    from caef_dsl.cli import main
+    from caef.cli import main
 
     (tmp_path / RUN_FILE).write_text("{nope")
     assert main(["solve", "1+2=", "--model", str(tmp_path), "--device", "cpu"]) == 2

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from trainer.cli import main
+from caef.cli import main
 from trainer.data import write_dataset
 
 TABLE = [{"prompt": f"ADD q1 HEAD1 {x} HEAD2 {y} C 0", "completion": f"CMD: [C] 0, [OUTPUT] {(x + y) % 10}, q1"}

@@ -3,7 +3,7 @@
 import json
 
 from support import executor_records, golden_records
-from trainer.cli import main
+from caef.cli import main
 from trainer.presets import PRESETS
 
 

@@ -1,5 +1,5 @@
-"""`caef train`: the typed settings of a training run (`TrainSettings`, every option and its
-default declared once) and the command that runs it. Nothing here imports torch, so building the
+"""`caef train`'s settings: `TrainSettings`, every option of a training run and its default,
+declared once, and the parser options they make. Nothing here imports torch, so building the
 `caef` parser stays fast; `trainer.train.train(settings)` does the work.
 
     caef train --data compiled/add --out runs/add --model tiny --max-steps 2000
@@ -8,12 +8,10 @@ default declared once) and the command that runs it. Nothing here imports torch,
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from caef_dsl.options import add_options, from_args, option
-from trainer.errors import TrainerError
+from caef_dsl.options import add_options, option
 from trainer.presets import describe_presets
 
 DATA, MODEL, POSITIONS, BUDGET, OPTIMIZATION, LOGGING = (
@@ -107,15 +105,3 @@ class TrainSettings:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_options(parser, TrainSettings)
-
-
-def run(args: argparse.Namespace) -> int:
-    """`caef train`; the exit code (2 with one line on stderr for bad input)."""
-    try:
-        from trainer.train import train
-
-        train(from_args(TrainSettings, args))
-        return 0
-    except TrainerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
