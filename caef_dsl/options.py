@@ -93,8 +93,8 @@ def from_args(settings_type: type, args: argparse.Namespace):
 def _words(field: dataclasses.Field, value) -> list[str]:
     """The command-line words that set `field` to `value`."""
     action = field.metadata["argparse"].get("action")
-    if action == "store_true":
-        return [_flags(field)[0]] if value else []
+    if action in ("store_true", "store_false"):
+        return [_flags(field)[0]] if value == (action == "store_true") else []
     if action is argparse.BooleanOptionalAction:
         flag = _flags(field)[0]
         return [flag if value else "--no-" + flag.removeprefix("--")]

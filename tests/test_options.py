@@ -16,6 +16,7 @@ class Example:
     digits: str = option("1-10", exclusive="lengths", group="sizes")
     lengths: str | None = option(None, exclusive="lengths", group="sizes")
     check: bool = option(False, action="store_true")
+    memo: bool = option(True, "--no-memo", action="store_false")
     bf16: bool | None = option(None, action=argparse.BooleanOptionalAction)
     epochs: float = option(3.0, "--passes", type=float)
 
@@ -42,9 +43,9 @@ def test_a_required_option_and_exclusive_options_are_enforced_by_the_parser():
 
 def test_the_command_line_of_settings_parses_back_to_them():
     settings = Example(machines=("add",), data=(Path("d 1"),), n=5, lengths="1-10,100", bf16=True,
-                       epochs=float("inf"), check=True)
+                       epochs=float("inf"), check=True, memo=False)
     line = command_line("caef x", settings)
-    assert line == "caef x add --data 'd 1' --n 5 --lengths 1-10,100 --check --bf16 --passes inf"
+    assert line == "caef x add --data 'd 1' --n 5 --lengths 1-10,100 --check --no-memo --bf16 --passes inf"
     assert parse(__import__("shlex").split(line)[2:]) == settings
     assert command_line("caef x", Example(data=(Path("a"),))) == "caef x --data a"
 

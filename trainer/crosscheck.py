@@ -26,9 +26,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from caef_dsl.options import add_options, from_args, option
 from trainer.comparison import Divergence
 from trainer.runtime import Runtime
-from trainer.runtime_cli import add_runtime_arguments, console, print_divergence
+from trainer.runtime_cli import RuntimeOptions, console, print_divergence
 
 DEFAULT_EXAMPLES = 100
 DEFAULT_MAX_DIGITS = 10
@@ -148,32 +149,43 @@ def append_failures(path: Path, failures: list[Counterexample]) -> None:
             out.write(json.dumps(failure.as_json(), ensure_ascii=False) + "\n")
 
 
+@dataclass(frozen=True, kw_only=True)
+class CrosscheckSettings(RuntimeOptions):
+    """What `caef crosscheck` is told."""
+    machine: str = option(metavar="M", help="machine of machines/ (add, sub, …) or a .tm path")
+    max_digits: int = option(DEFAULT_MAX_DIGITS, type=int, help=f"longest operand drawn (default {DEFAULT_MAX_DIGITS})")
+    examples: int = option(DEFAULT_EXAMPLES, type=int,
+                           help=f"operand pairs hypothesis tries before shrinking (default {DEFAULT_EXAMPLES})")
+    seed: int = option(0, type=int, help="hypothesis seed (default 0)")
+    failures: str | None = option(None, metavar="FILE",
+                                  help="JSON Lines to append the failing pairs to (default: failures.jsonl in "
+                                       "the first --model)")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--machine", required=True, metavar="M", help="machine of machines/ (add, sub, …) or a .tm path")
-    parser.add_argument("--max-digits", type=int, default=DEFAULT_MAX_DIGITS,
-                        help=f"longest operand drawn (default {DEFAULT_MAX_DIGITS})")
-    parser.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
-                        help=f"operand pairs hypothesis tries before shrinking (default {DEFAULT_EXAMPLES})")
-    parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
-    parser.add_argument("--failures", metavar="FILE",
-                        help="JSON Lines to append the failing pairs to (default: failures.jsonl in the first --model)")
-    add_runtime_arguments(parser)
+    add_options(parser, CrosscheckSettings)
 
 
 def run(args) -> int:
+    return crosscheck_command(from_args(CrosscheckSettings, args))
+
+
+def crosscheck_command(settings: CrosscheckSettings) -> int:
+    """`caef crosscheck`: what it found, printed, and failures appended to a file; the exit code
+    (1: a counterexample, shrunk)."""
     from caef_dsl.api import machines_for
     from trainer.runtime_cli import open_runtime
 
-    machines = machines_for(args.machine)
-    checker = ModelChecker(open_runtime(args, machines), args.machine, machines)
+    machines = machines_for(settings.machine)
+    checker = ModelChecker(open_runtime(settings, machines), settings.machine, machines)
     out = console()
     with out.status(f"cross-checking {checker.machine} against the interpreter"):
-        result = crosscheck_model(checker, checker.machine, max_examples=args.examples,
-                                  max_digits=args.max_digits, seed=args.seed)
+        result = crosscheck_model(checker, checker.machine, max_examples=settings.examples,
+                                  max_digits=settings.max_digits, seed=settings.seed)
     if result.minimal is None:
         out.print(f"{checker.machine}: the model agrees with the interpreter on all {result.examples} examples")
         return 0
-    path = Path(args.failures) if args.failures else Path(args.model[0]) / "failures.jsonl"
+    path = Path(settings.failures) if settings.failures else Path(settings.model[0]) / "failures.jsonl"
     append_failures(path, result.failures)
     out.print(f"{checker.machine}: {len(result.failures)} failing operand pair(s) in {result.examples} examples; "
               f"minimal counterexample {result.minimal.label}")

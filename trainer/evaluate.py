@@ -23,31 +23,37 @@ import json
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from caef_dsl.errors import CaefError
+from caef_dsl.options import add_options, from_args, option
 from caef_dsl.sampling import parse_lengths
-from trainer.runtime_cli import add_runtime_arguments, console
+from trainer.runtime_cli import RuntimeOptions, console
 
 DEFAULT_N = 10
 DEFAULT_SEED = 1  # caef compile draws with seed 0: another seed mostly draws other pairs
 SHOWN_FAILURES = 3
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--machine", required=True, metavar="M", help="machine of machines/ (add, sub, …) or a .tm path")
-    lengths = parser.add_mutually_exclusive_group()
-    lengths.add_argument("--digits", default="1-10", metavar="LENGTHS",
+@dataclass(frozen=True, kw_only=True)
+class EvalSettings(RuntimeOptions):
+    """What `caef eval` is told."""
+    machine: str = option(metavar="M", help="machine of machines/ (add, sub, …) or a .tm path")
+    digits: str = option("1-10", metavar="LENGTHS", exclusive="lengths",
                          help="classes (len a, len b) for all these lengths of a and of b, e.g. 1-10 (default)")
-    lengths.add_argument("--lengths", metavar="LENGTHS",
-                         help="equal-length classes only, e.g. 1-10,20,50,100")
-    parser.add_argument("--digits-b", metavar="LENGTHS",
-                        help="lengths of b instead (with --lengths: a of each length and b of these, e.g. "
-                             "--digits-b 1-2 for MUL, whose b is at most 30)")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help=f"problems per class (default {DEFAULT_N})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"operand draw (default {DEFAULT_SEED})")
-    parser.add_argument("--out", metavar="DIR", help="write report.json and the plots here")
-    add_runtime_arguments(parser)
+    lengths: str | None = option(None, metavar="LENGTHS", exclusive="lengths",
+                                 help="equal-length classes only, e.g. 1-10,20,50,100")
+    digits_b: str | None = option(None, metavar="LENGTHS",
+                                  help="lengths of b instead (with --lengths: a of each length and b of these, "
+                                       "e.g. --digits-b 1-2 for MUL, whose b is at most 30)")
+    n: int = option(DEFAULT_N, type=int, help=f"problems per class (default {DEFAULT_N})")
+    seed: int = option(DEFAULT_SEED, type=int, help=f"operand draw (default {DEFAULT_SEED})")
+    out: str | None = option(None, metavar="DIR", help="write report.json and the plots here")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_options(parser, EvalSettings)
 
 
 def classes(operands: int, *, digits: str = "1-10", lengths: str | None = None,
@@ -267,17 +273,24 @@ def evaluate(runtime, machines, name: str, wanted: list, n: int, seed: int = DEF
 
 
 def run(args) -> int:
+    eval_command(from_args(EvalSettings, args))
+    return 0
+
+
+def eval_command(settings: EvalSettings) -> dict:
+    """`caef eval`: the report, printed as a table and with `out` written with its plots."""
     from caef_dsl.api import machines_for
     from trainer.runtime_cli import open_runtime
 
-    machines = machines_for(args.machine)
-    name = machines.resolve(args.machine)
-    wanted = classes(len(machines.machines[name].operands), digits=args.digits, lengths=args.lengths,
-                     digits_b=args.digits_b)
-    runtime = open_runtime(args, machines)
-    report = {"models": [str(m) for m in args.model], **evaluate(runtime, machines, name, wanted, args.n, args.seed)}
+    machines = machines_for(settings.machine)
+    name = machines.resolve(settings.machine)
+    wanted = classes(len(machines.machines[name].operands), digits=settings.digits, lengths=settings.lengths,
+                     digits_b=settings.digits_b)
+    runtime = open_runtime(settings, machines)
+    report = {"models": [str(m) for m in settings.model],
+              **evaluate(runtime, machines, name, wanted, settings.n, settings.seed)}
     print_report(report)
-    if args.out:
-        for path in write_report(report, Path(args.out)):
+    if settings.out:
+        for path in write_report(report, Path(settings.out)):
             console().print(f"wrote {path}")
-    return 0
+    return report

@@ -16,9 +16,10 @@ from caef_dsl.api import load_machines
 from caef_dsl.interpreter import Trace
 from caef_dsl.interpreter import run as run_machine
 from caef_dsl.library import MachineSet
+from caef_dsl.options import add_options, from_args, option
 from trainer.comparison import Divergence, compare
 from trainer.runtime import Frame, Runtime, Solution, Task, make_task
-from trainer.runtime_cli import add_runtime_arguments, console, open_runtime, print_divergence
+from trainer.runtime_cli import RuntimeOptions, console, open_runtime, print_divergence
 
 DEFAULT_FAMILY = "paper"
 
@@ -61,13 +62,19 @@ def solve_problem(runtime: Runtime, task: Task, check: bool = False) -> Answer:
 
 # ---- caef solve ----------------------------------------------------------------------------
 
+@dataclass(frozen=True, kw_only=True)
+class SolveSettings(RuntimeOptions):
+    """What `caef solve` is told."""
+    expression: str = option(positional=True, metavar="EXPRESSION",
+                             help='e.g. "123+456=" (operators + - * // == > <)')
+    family: str = option(DEFAULT_FAMILY, choices=sorted(FAMILIES),
+                         help="machines of * and //: paper (mul, div: repeated addition) or long (long_mul, long_div)")
+    check: bool = option(False, action="store_true",
+                         help="also run the interpreter and show the first step where the model differs")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("expression", metavar="EXPRESSION", help='e.g. "123+456=" (operators + - * // == > <)')
-    parser.add_argument("--family", choices=sorted(FAMILIES), default=DEFAULT_FAMILY,
-                        help="machines of * and //: paper (mul, div: repeated addition) or long (long_mul, long_div)")
-    parser.add_argument("--check", action="store_true",
-                        help="also run the interpreter and show the first step where the model differs")
-    add_runtime_arguments(parser)
+    add_options(parser, SolveSettings)
 
 
 def execution_order(frame: Frame, depth: int = 0):
@@ -102,10 +109,16 @@ def steps_table(solution: Solution, mode: str):
 
 
 def run(args) -> int:
+    return solve_command(from_args(SolveSettings, args))
+
+
+def solve_command(settings: SolveSettings) -> int:
+    """`caef solve`: the steps, the result and with `check` the first divergence, printed; the
+    exit code (1: no result, or the model left the interpreter)."""
     machines = load_machines()
-    task = expression_task(machines, args.expression, args.family)
-    runtime = open_runtime(args, machines)
-    answer = solve_problem(runtime, task, check=args.check)
+    task = expression_task(machines, settings.expression, settings.family)
+    runtime = open_runtime(settings, machines)
+    answer = solve_problem(runtime, task, check=settings.check)
     solution = answer.solution
     out = console()
     out.print(steps_table(solution, runtime.mode))
@@ -115,7 +128,7 @@ def run(args) -> int:
         out.print(f"[bold red]no result[/]: format error {solution.error}", markup=True)
     else:
         out.print(solution.result_text, style="bold", markup=False)
-    if args.check:
+    if settings.check:
         if answer.divergence is None:
             out.print(f"agrees with the interpreter at every step ({answer.trace.total_steps()} steps)")
         else:
