@@ -2,8 +2,9 @@
 
 compile a machine's traces → train a tiny model from scratch → evaluate it against the
 interpreter at the trained lengths and far beyond → cross-check with hypothesis, shrinking any
-failure → say where every artifact is. Each stage is the `caef` command of the same name, run
-in-process, so the demo is also a worked example of the command line.
+failure → say where every artifact is. Each stage calls the function of the `caef` command of
+the same name with typed settings and prints the command line that does the same, so the demo
+is also a worked example of the command line.
 
     python -m trainer.demo                                   # add, head view, ~5 minutes
     python -m trainer.demo --machine sub                     # a composite: its callees come along
@@ -20,26 +21,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-import time
 from pathlib import Path
 
-from caef.cli import main as caef
+from caef_dsl.compiler.command import CompileOptions
+from caef_dsl.compiler.pipeline import compile_datasets
+from caef_dsl.compiler.settings import Settings
+from trainer.crosscheck import CrosscheckSettings, crosscheck_command
+from trainer.evaluate import EvalSettings, eval_command
+from trainer.stages import stage
+from trainer.train_settings import TrainSettings
 
 STAGES = ("compile", "train", "eval", "crosscheck")
 
-# What each view needs on this 2-core CPU (docs/results.md has the runs behind these numbers).
+# What each view needs on this 2-core CPU (docs/results.md has the runs behind these choices).
 # head: nothing grows with the operands: the decisions of 4,000 problems spread over the
 # machine's length classes (40 per class for ADD's 100, 400 for a one-operand machine's 10, so
-# it meets its whole table too), each once (`--distinct`), callees included, trained until every
+# it meets its whole table too), each once (`distinct`), callees included, trained until every
 # held-out one is right, and evaluated far past the training lengths; at a quarter of the
-# preset's learning rate: at 2e-3 a small table (DIGIT_SUM's 92 decisions) sits on a plateau
-# for thousands of steps, and ADD needs 900 steps where 5e-4 needs 500. tape and full read whole
-# state lines: more problems and steps, and random position ids from 0..1023 (positions 0, 1, 2,
-# … never seen in training break them past the trained lengths; with them tape reads twice its
-# trained length, full, which copies the line, does not: docs/results.md, "The paper's views past
-# their training lengths"); full's examples are twice tape's, so its batches hold half as many
-# and a step costs about the same.
+# preset's learning rate, where a small table (a user's machine of a few dozen decisions) does
+# not sit on a plateau and ADD needs fewer steps. tape and full read whole state lines: more
+# problems and steps, and random position ids from 0..1023 (positions 0, 1, 2, … never seen in
+# training break them past the trained lengths; with them tape reads about twice its trained
+# length, full, which copies the line, does not: docs/results.md, "The paper's views past their
+# training lengths"); full's examples are twice tape's, so its batches hold half as many and a
+# step costs about the same.
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
              "lengths": "1-10,20,50,100", "random_positions": 0},
@@ -92,17 +99,6 @@ def parse_args(argv):
     return args
 
 
-def stage(title: str, argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
-    """Run one `caef` command; stop the demo if it fails."""
-    print(f"\n=== {title}\n$ caef {' '.join(argv)}", flush=True)
-    start = time.perf_counter()
-    code = caef(argv)
-    if code not in ok:
-        print(f"demo: `caef {argv[0]}` failed with exit code {code}", file=sys.stderr)
-        sys.exit(code)
-    return time.perf_counter() - start
-
-
 def constraint(machine: str):
     """The operand constraint `caef compile` and `caef eval` draw the machine's problems under."""
     from caef_dsl.api import machines_for
@@ -121,11 +117,11 @@ def per_class(machine: str, digits: str, problems: int) -> int:
     return -(-problems // max(classes, 1))
 
 
-def b_lengths(machine: str) -> list[str]:
-    """`caef eval` options that keep b valid at every length of a: MUL's b is at most 30."""
+def b_lengths(machine: str) -> str | None:
+    """`caef eval`'s lengths of b that keep b valid at every length of a (MUL's b is at most 30);
+    None: b as long as a."""
     from trainer.evaluate import b_digits
-    digits = b_digits(constraint(machine))
-    return ["--digits-b", digits] if digits else []
+    return b_digits(constraint(machine)) or None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,30 +133,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.library:
         args.skip = sorted(set(args.skip) | {"compile", "train"})
     if "compile" not in args.skip:
-        seconds["compile"] = stage("1. compile the machine's traces into training data", [
-            "compile", args.machine, "--mode", args.mode, "--digits", args.digits,
-            "--per-class", str(per_class(args.machine, args.digits, args.problems)), "--whole-small-classes",
-            "--seed", str(args.seed),
-            "--kind", "executor", *(["--with-callees", "--distinct"] if head else []),
-            "--out", str(data), "--force"])
+        options = CompileOptions(
+            machines=(args.machine,), mode=args.mode, digits=args.digits,
+            per_class=str(per_class(args.machine, args.digits, args.problems)), whole_small_classes=True,
+            seed=str(args.seed), kind="executor", with_callees=head, distinct=head, out=str(data), force=True)
+        seconds["compile"] = stage("1. compile the machine's traces into training data", "caef compile", options,
+                                   lambda: compile_datasets(Settings.from_arguments(options)))
     if "train" not in args.skip:
-        seconds["train"] = stage("2. train a model from scratch on the CPU", [
-            "train", "--data", str(data), "--out", str(run), "--model", args.model, "--epochs", "1000000",
-            "--time-budget", str(args.budget), "--max-steps", str(args.max_steps),
-            "--batch-size", str(args.batch_size), "--lr", str(args.lr),
-            "--seed", str(args.seed),
-            *(["--random-positions", str(args.random_positions)] if args.random_positions else []),
-            *(["--stop-at-accuracy", "1.0", "--eval-every", "100", "--warmup", "100"] if head else [])])
+        settings = TrainSettings(
+            data=(data,), out=run, model=args.model, epochs=math.inf, time_budget=args.budget,
+            max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+            random_positions=args.random_positions or None,
+            **(dict(stop_at_accuracy=1.0, eval_every=100, warmup=100.0) if head else {}))
+        from trainer.train import train  # torch
+        seconds["train"] = stage("2. train a model from scratch on the CPU", "caef train", settings,
+                                 lambda: train(settings))
     if "eval" not in args.skip:
-        seconds["eval"] = stage("3. evaluate against the interpreter, every step checked (rule aligner)", [
-            "eval", "--model", str(run), "--machine", args.machine, "--lengths", args.lengths,
-            *b_lengths(args.machine), "--n", str(args.n), "--seed", str(args.seed + 1),
-            "--rule-aligner", "--out", str(report)])
+        evaluation = EvalSettings(
+            model=(str(run),), machine=args.machine, lengths=args.lengths, digits_b=b_lengths(args.machine),
+            n=args.n, seed=args.seed + 1, rule_aligner=True, out=str(report))
+        seconds["eval"] = stage("3. evaluate against the interpreter, every step checked (rule aligner)",
+                                "caef eval", evaluation, lambda: eval_command(evaluation))
     if "crosscheck" not in args.skip:
-        seconds["crosscheck"] = stage("4. cross-check with hypothesis, shrinking any failure", [
-            "crosscheck", "--model", str(run), "--machine", args.machine, "--rule-aligner",
-            "--examples", str(args.crosscheck_examples), "--failures", str(failures)],
-            ok=(0, 1))  # 1: a counterexample was found and shrunk — a result, not a crash
+        check = CrosscheckSettings(model=(str(run),), machine=args.machine, rule_aligner=True,
+                                   examples=args.crosscheck_examples, failures=str(failures))
+        seconds["crosscheck"] = stage("4. cross-check with hypothesis, shrinking any failure", "caef crosscheck",
+                                      check, lambda: crosscheck_command(check),
+                                      ok=(0, 1))  # 1: a counterexample was found and shrunk — a result, not a crash
     summary = {"machine": args.machine, "mode": args.mode, "seconds": seconds,
                "artifacts": {"dataset": str(data), "model": str(run), "report": str(report / "report.json"),
                              "heat map": str(report / "heatmap.png"), "failures": str(failures)}}

@@ -16,80 +16,96 @@ composite trains an adapter over the library for its own steps only (docs/tutori
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-import time
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
-from caef.cli import main as caef
+from caef_dsl.compiler.command import CompileOptions
+from caef_dsl.compiler.dataset import MANIFEST
+from caef_dsl.compiler.pipeline import compile_datasets
+from caef_dsl.compiler.settings import Settings
 from caef_dsl.library import MACHINES_DIR
+from caef_dsl.options import add_options, from_args, option
+from trainer.stages import stage
+from trainer.train_settings import TrainSettings
 
 DEFAULT_OUT = "runs/library"
+DEFAULT_DATA = "compiled/library-head"
+WHO = "caef library"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LibrarySettings:
+    """What `caef library` is told."""
+    machines: tuple[str, ...] = option((), positional=True, nargs="*", metavar="MACHINE",
+                                       help="machines to learn (default: every machine of machines/); callees "
+                                            "come along")
+    out: str = option(DEFAULT_OUT, help=f"the run folder (default {DEFAULT_OUT})")
+    data: str | None = option(None, help=f"where the compiled data goes (default {DEFAULT_DATA})")
+    digits: str = option("1-10", help="training operand lengths (default 1-10)")
+    per_class: int = option(40, type=int, help="problems per (len a, len b) class whose decisions make the "
+                                               "table (default 40)")
+    aligner_per_class: int = option(2, type=int, help="problems per class for the aligner pairs (default 2; "
+                                                      "0: no aligner)")
+    aligner_share: float = option(0.1, type=float,
+                                  help="share of the batches that hold aligner pairs (default 0.1: an aligner "
+                                       "pair is ~5 times as costly as a head-view step)")
+    model: str = option("tiny", help="preset trained from scratch (default tiny)")
+    max_steps: int = option(7000, type=int,
+                            help="optimizer steps at most; the learning rate's cosine spans them (default 7000)")
+    time_budget: float = option(120, type=float, metavar="MINUTES",
+                                help="a safety limit only: training stops on accuracy or steps first (default 120)")
+    eval_every: int = option(250, type=int, metavar="STEPS",
+                             help="how often the held-out decisions are checked (default 250)")
+    seed: int = option(0, type=int)
+    workers: str = option("2", help="compile processes (same data for any number)")
+    skip_compile: bool = option(False, action="store_true", help="train on the data already in --data")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("machines", nargs="*", metavar="MACHINE",
-                        help="machines to learn (default: every machine of machines/); callees come along")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"the run folder (default {DEFAULT_OUT})")
-    parser.add_argument("--data", help="where the compiled data goes (default compiled/library-head)")
-    parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
-    parser.add_argument("--per-class", type=int, default=40,
-                        help="problems per (len a, len b) class whose decisions make the table (default 40)")
-    parser.add_argument("--aligner-per-class", type=int, default=2,
-                        help="problems per class for the aligner pairs (default 2; 0: no aligner)")
-    parser.add_argument("--aligner-share", type=float, default=0.1,
-                        help="share of the batches that hold aligner pairs (default 0.1: an aligner pair is "
-                             "~5 times as costly as a head-view step)")
-    parser.add_argument("--model", default="tiny", help="preset trained from scratch (default tiny)")
-    parser.add_argument("--max-steps", type=int, default=7000,
-                        help="optimizer steps at most; the learning rate's cosine spans them (default 7000)")
-    parser.add_argument("--time-budget", type=float, default=120, metavar="MINUTES",
-                        help="a safety limit only: training stops on accuracy or steps first (default 120)")
-    parser.add_argument("--eval-every", type=int, default=250, metavar="STEPS",
-                        help="how often the held-out decisions are checked (default 250)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", default="2", help="compile processes (same data for any number)")
-    parser.add_argument("--skip-compile", action="store_true", help="train on the data already in --data")
-
-
-def stage(title: str, argv: list[str]) -> float:
-    """Run one `caef` command in-process; stop if it fails."""
-    print(f"\n=== {title}\n$ caef {' '.join(argv)}", flush=True)
-    start = time.perf_counter()
-    code = caef(argv)
-    if code != 0:
-        print(f"caef library: `caef {argv[0]}` failed with exit code {code}", file=sys.stderr)
-        sys.exit(code)
-    return time.perf_counter() - start
+    add_options(parser, LibrarySettings)
 
 
 def run(args) -> int:
-    machines = args.machines or sorted(p.stem for p in MACHINES_DIR.glob("*.tm"))
-    data = Path(args.data or "compiled/library-head")
+    metrics = build_library(from_args(LibrarySettings, args))
+    return 0 if metrics["stopped_by"] == "accuracy" else 1
+
+
+def build_library(settings: LibrarySettings) -> dict:
+    """Compile every decision and the aligner pairs, train one model on them; its metrics."""
+    from trainer.train import train  # torch
+    machines = settings.machines or tuple(sorted(p.stem for p in MACHINES_DIR.glob("*.tm")))
+    data = Path(settings.data or DEFAULT_DATA)
     executor, aligner = data / "executor", data / "aligner"
-    common = ["--mode", "head", "--digits", args.digits, "--whole-small-classes", "--seed", str(args.seed),
-              "--workers", str(args.workers), "--force"]
+    common = dict(mode="head", digits=settings.digits, whole_small_classes=True, seed=str(settings.seed),
+                  workers=settings.workers, force=True)
     seconds = {}
-    if not args.skip_compile:
-        seconds["compile"] = stage("1. every decision of every machine, callees included (head view)", [
-            "compile", *machines, "--kind", "executor", "--with-callees", "--distinct",
-            "--per-class", str(args.per_class), "--out", str(executor), *common])
-        if args.aligner_per_class:
-            seconds["compile"] += stage("2. aligner pairs: expression → first step, halting line → result", [
-                "compile", *machines, "--kind", "aligner", "--per-class", str(args.aligner_per_class),
-                "--split", "train", "--out", str(aligner), *common])
-    folders = [str(executor)] + ([str(aligner)] if (aligner / "manifest.json").is_file() else [])
-    mixed = ["--kind", "both", "--aligner-share", str(args.aligner_share)] if len(folders) > 1 else []
-    seconds["train"] = stage("3. one model for all of them, until every held-out decision is right", [
-        "train", "--data", *folders, *mixed, "--out", args.out, "--model", args.model,
-        "--max-steps", str(args.max_steps), "--warmup", "200", "--epochs", "1000000", "--stop-at-accuracy", "1.0",
-        "--eval-every", str(args.eval_every), "--time-budget", str(args.time_budget), "--seed", str(args.seed)])
-    metrics = json.loads((Path(args.out) / "metrics.json").read_text())
+    if not settings.skip_compile:
+        decisions = CompileOptions(machines=machines, kind="executor", with_callees=True, distinct=True,
+                                   per_class=str(settings.per_class), out=str(executor), **common)
+        seconds["compile"] = stage("1. every decision of every machine, callees included (head view)",
+                                   "caef compile", decisions,
+                                   lambda: compile_datasets(Settings.from_arguments(decisions)), who=WHO)
+        if settings.aligner_per_class:
+            pairs = CompileOptions(machines=machines, kind="aligner", per_class=str(settings.aligner_per_class),
+                                   split="train", out=str(aligner), **common)
+            seconds["compile"] += stage("2. aligner pairs: expression → first step, halting line → result",
+                                        "caef compile", pairs,
+                                        lambda: compile_datasets(Settings.from_arguments(pairs)), who=WHO)
+    folders = (executor,) + ((aligner,) if (aligner / MANIFEST).is_file() else ())
+    mixed = dict(kind="both", aligner_share=settings.aligner_share) if len(folders) > 1 else {}
+    training = TrainSettings(
+        data=folders, **mixed, out=Path(settings.out), model=settings.model, max_steps=settings.max_steps,
+        warmup=200.0, epochs=math.inf, stop_at_accuracy=1.0, eval_every=settings.eval_every,
+        time_budget=settings.time_budget, seed=settings.seed)
+    metrics = {}
+    seconds["train"] = stage("3. one model for all of them, until every held-out decision is right", "caef train",
+                             training, lambda: metrics.update(train(training)), who=WHO)
     accuracy = (metrics["accuracy_curve"] or [[0, None]])[-1][1]
-    print(f"\n=== the library: {args.out}")
+    print(f"\n=== the library: {settings.out}")
     print(f"  {metrics['global_step']:,} steps, stopped by {metrics['stopped_by']}, held-out decisions exact: "
           f"{accuracy if accuracy is None else f'{accuracy:.2%}'}")
     print("  " + ", ".join(f"{k} {v:.0f} s" for k, v in seconds.items()))
-    print(f"  caef eval --model {args.out} --machine long_mul --lengths 1-10,20,50,100 --rule-aligner")
-    print(f"  caef solve \"123*456=\" --family long --model {args.out} --rule-aligner --check")
-    return 0 if metrics["stopped_by"] == "accuracy" else 1
+    print(f"  caef eval --model {settings.out} --machine long_mul --lengths 1-10,20,50,100 --rule-aligner")
+    print(f"  caef solve \"123*456=\" --family long --model {settings.out} --rule-aligner --check")
+    return metrics

@@ -1,7 +1,12 @@
 """`python -m trainer.demo` (`make demo`): every stage runs, with a recipe per mode."""
 import json
+import math
+import shlex
 
+from caef.cli import build_parser
+from caef_dsl.options import from_args
 from trainer import demo
+from trainer.train_settings import TrainSettings
 
 
 def test_each_mode_has_its_recipe_and_options_override_it():
@@ -37,6 +42,13 @@ def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, ca
     assert (out / "eval" / "heatmap.png").stat().st_size > 0
     printed = capsys.readouterr().out
     assert "where everything is" in printed and str(out / "run") in printed
+    # Each stage shows the command line that does what it did: it parses, to the same settings.
+    lines = [line[2:] for line in printed.splitlines() if line.startswith("$ caef ")]
+    assert [shlex.split(line)[1] for line in lines] == ["compile", "train", "eval", "crosscheck"]
+    parsed = [build_parser().parse_args(shlex.split(line)[1:]) for line in lines]
+    train = from_args(TrainSettings, parsed[1])
+    assert (train.max_steps, train.epochs, train.random_positions, train.data) == (4, math.inf, 1024, (out / "data",))
+    assert (parsed[2].lengths, parsed[2].rule_aligner, parsed[3].examples) == ("1-2", True, 2)
 
 
 def test_the_head_demo_of_a_composite_compiles_its_callees_and_can_reuse_a_library(tmp_path):
