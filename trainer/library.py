@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from caef.cli import main as caef
-from caef_dsl.library import MACHINES_DIR
+from caef_dsl.machine_set import MACHINES_DIR
 
 DEFAULT_OUT = "runs/library"
 

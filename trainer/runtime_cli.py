@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from caef_dsl.errors import CaefError
-from caef_dsl.library import MachineSet
+from caef_dsl.machine_set import MachineSet
 from trainer.comparison import Divergence
 from trainer.executor import DEFAULT_POSITION_DRAWS
 from trainer.runtime import DEFAULT_BATCH_SIZE, MAX_MODEL_STEPS, Runtime
