@@ -8,23 +8,23 @@ from pathlib import Path
 from .budget import MAX_CALL_DEPTH, MAX_STEPS_PER_RUN
 from .configuration import Trace
 from .interpreter import run
-from .library import MachineSet, load
+from .machine_set import MachineSet, load
 from .render import result_token, step_pairs
 
 
 @lru_cache(maxsize=16)
-def _cached_library(specs: tuple[str, ...]) -> MachineSet:
+def _cached_machine_set(specs: tuple[str, ...]) -> MachineSet:
     return load(*specs)
 
 
 def load_machines(*specs: str) -> MachineSet:
-    """The machine library plus the .tm files among `specs`, checked (cached per specs)."""
-    return _cached_library(tuple(specs))
+    """The machines of machines/ plus the .tm files among `specs`, checked (cached per specs)."""
+    return _cached_machine_set(tuple(specs))
 
 
 def machines_for(machine: str) -> MachineSet:
-    """The library `machine` resolves in: plus its file where it names one (a .tm path), the
-    library alone for a file stem or a declared name (`add`, `ADD`)."""
+    """The machine set `machine` resolves in: machines/ plus its file where it names one (a .tm
+    path), machines/ alone for a file stem or a declared name (`add`, `ADD`)."""
     return load_machines(*([machine] if machine.endswith(".tm") or Path(machine).is_file() else []))
 
 

@@ -15,7 +15,7 @@ from .budget import MAX_CALL_DEPTH, MAX_STEPS_PER_RUN
 from .errors import CaefError
 from .options import positive_int
 from .interpreter import run
-from .library import MachineSet
+from .machine_set import MachineSet
 from .render import renderer, result_token, step_pairs
 from .syntax import parse_file
 
@@ -29,7 +29,7 @@ def _console(stderr: bool = False):
 def run_check(args) -> int:
     from .check import check
     from .finite import head_views
-    from .library import MACHINES_DIR
+    from .machine_set import MACHINES_DIR
     machines: dict[str, ast.Machine] = {}
     for file in sorted(MACHINES_DIR.glob("*.tm")):
         for m in parse_file(file):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .interpreter import run
-from .library import MachineSet
+from .machine_set import MachineSet
 from .sampling import capacity, class_key, class_pairs, machine_constraint, parse_lengths
 from .views import executor_examples
 

@@ -45,7 +45,7 @@ def numbers(draw, min_digits: int = 1, max_digits: int = 20, min_value: int = 0)
 
 def operands(machine: str, max_digits: int = 20, *, min_digits: int = 1, b_cap: int | None = None,
              quotient_cap: int | None = None, machines=None):
-    """Valid (a, b) of `machine` (a name or file stem of the library, or a .tm path) with
+    """Valid (a, b) of `machine` (a name or file stem of machines/, or a .tm path) with
     min_digits..max_digits digits each, where the constraint allows (a capped b may be
     shorter); b is None for one-operand machines. The caps of the paper's MUL (b <= 30) and
     DIV (a // b <= 30) apply unless overridden."""

@@ -53,8 +53,8 @@ def test_graph_dot_and_mermaid(capsys):
     assert mermaid.startswith("flowchart LR") and "q1 -->" in mermaid
 
 
-def test_check_clean_library(capsys):
-    from caef_dsl.library import MACHINES_DIR
+def test_check_clean_machines_dir(capsys):
+    from caef_dsl.machine_set import MACHINES_DIR
     files = sorted(str(p) for p in MACHINES_DIR.glob("*.tm"))
     assert main(["check", *files]) == 0
     assert f"ok: {len(files)} file(s) checked" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 """The docs' examples run as shown: every `$ caef …` transcript in README.md and docs/*.md is
 run in a shell and its output compared with the text below it, and every machine a doc shows
-is the library's, line for line.
+is the one in machines/, line for line.
 
 Transcript conventions: a line `...` (or `…`) stands for any number of lines, a `…` inside a
 line for any text; trailing spaces and blank lines around the output do not count; tables
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from caef_dsl import library
+from caef_dsl import machine_set
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -78,16 +78,16 @@ def shown_machines():
 
 
 @pytest.mark.parametrize("body", list(shown_machines()))
-def test_a_machine_the_docs_show_is_the_librarys(body):
+def test_a_machine_the_docs_show_is_the_one_in_machines_dir(body):
     # Shown with `...` where lines are left out and comments of their own: each line of code is
-    # in the library's files. (A machine of a doc's own is a named block its transcripts check.)
+    # in the files of machines/. (A machine of a doc's own is a named block its transcripts check.)
     names = re.findall(r"^machine (\w+)\(", body, re.M)
-    held = library.load().machines
+    held = machine_set.load().machines
     assert all(n in held for n in names), f"not in machines/: {[n for n in names if n not in held]}"
     source = {line for f in (ROOT / "machines").glob("*.tm") for line in f.read_text().splitlines()}
     missing = [line for line in body.splitlines()
                if line.strip() not in ("", "...") and not line.lstrip().startswith("#") and line not in source]
-    assert not missing, f"not in the library's files: {missing}"
+    assert not missing, f"not in the files of machines/: {missing}"
 
 
 def shown_examples():
@@ -104,5 +104,5 @@ def test_an_example_a_doc_shows_is_the_file_in_examples(name, body):
 
 def test_every_example_checks_with_a_finite_head_view():
     files = sorted((ROOT / "examples").glob("*.tm"))
-    machines = library.load(*map(str, files))
+    machines = machine_set.load(*map(str, files))
     assert files and all(machines.head_views[machines.by_file[f.stem]].finite for f in files)

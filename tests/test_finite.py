@@ -20,7 +20,7 @@ def views_of(source: str, machines):
     return head_views({**machines.machines, **declared})
 
 
-def test_every_machine_of_the_library_has_a_finite_head_view(machines):
+def test_every_machine_of_machines_dir_has_a_finite_head_view(machines):
     assert all(view.finite for view in machines.head_views.values())
 
 

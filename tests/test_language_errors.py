@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from caef_dsl.check import check
 from caef.cli import main
 from caef_dsl.errors import CaefError, SourceError
-from caef_dsl.library import MACHINES_DIR
+from caef_dsl.machine_set import MACHINES_DIR
 from caef_dsl.syntax import parse
 
 SOURCES = {p.name: p.read_text() for p in sorted(MACHINES_DIR.glob("*.tm"))}
@@ -19,19 +19,19 @@ TOKENS = ["machine", "head", "on", "register", "in", "output", "result", "start"
           "#", "\t", "  ", "ADD", "fill(", "len(", "€", "\\", "\x00"]
 
 
-LIBRARY = {m.name: m for source in SOURCES.values() for m in parse(source)}
+MACHINES = {m.name: m for source in SOURCES.values() for m in parse(source)}
 
 
 def parse_and_check(text: str):
-    library = {name: m for name, m in LIBRARY.items() if name in ("ADD", "LESS_THAN")}
+    checked = {name: m for name, m in MACHINES.items() if name in ("ADD", "LESS_THAN")}
     try:
         machines = parse(text, "fuzz.tm")
     except SourceError as e:
         assert e.diagnostic.line >= 1 and "fuzz.tm" in str(e)
         return
     for m in machines:
-        library[m.name] = m
-    for diagnostic in check(library):
+        checked[m.name] = m
+    for diagnostic in check(checked):
         assert diagnostic.line >= 1 and diagnostic.message
 
 

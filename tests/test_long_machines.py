@@ -49,7 +49,7 @@ def quotient_digits(a: int, b: int) -> int:
     return int(cells[::-1])
 
 
-# ---- the files and the library -----------------------------------------------------------
+# ---- the files and the machine set -------------------------------------------------------
 
 def test_files_and_names(machines):
     for name, stem in FILES.items():
@@ -66,7 +66,7 @@ def test_canonical_rendering(machines):
 
 
 def test_check_passes(capsys):
-    from caef_dsl.library import MACHINES_DIR
+    from caef_dsl.machine_set import MACHINES_DIR
     files = [str(MACHINES_DIR / f"{stem}.tm") for stem in FILES.values()]
     assert caef(["check", *files]) == 0
     assert f"ok: {len(files)} file(s) checked" in capsys.readouterr().out

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from caef_dsl import interpreter, library
+from caef_dsl import interpreter, machine_set
 from caef_dsl.actions import apply
 from caef_dsl.budget import Budget
 from caef_dsl.errors import CallDepthExceeded, NoRuleFires, RunError, StepBudgetExceeded
@@ -55,7 +55,7 @@ SHAPES = Path(__file__).parent / "machines" / "sweep_shapes.tm"
 
 @pytest.fixture(scope="module")
 def shapes(tmp_path_factory):
-    return library.load(str(SHAPES), directory=tmp_path_factory.mktemp("none")).executables
+    return machine_set.load(str(SHAPES), directory=tmp_path_factory.mktemp("none")).executables
 
 
 def outcome(run_machine):
@@ -158,7 +158,7 @@ def test_a_sweep_spends_the_step_budget():
 
 
 def load_add():
-    return library.load().executables["ADD"]
+    return machine_set.load().executables["ADD"]
 
 
 def test_composites_record_quiet_calls_and_replay_them_on_reading(machines):

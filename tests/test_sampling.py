@@ -122,7 +122,7 @@ MACHINES = ["add", "sub", "mul", "div", "equal", "greater_than", "less_than", "r
 def test_operands_are_valid_and_run(machine, machines):
     name = machines.resolve(machine)
     if name not in machines.machines:
-        pytest.skip(f"{machine} is not in the library")
+        pytest.skip(f"{machine} is not in machines/")
     constraint = machine_constraint(machines, name)
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from caef_dsl.api import load_machines
-from caef_dsl.library import MachineSet
+from caef_dsl.machine_set import MachineSet
 from trainer.executor import DEFAULT_POSITION_DRAWS
 from trainer.runtime import DEFAULT_BATCH_SIZE, MAX_MODEL_STEPS, Runtime, make_task
 from trainer.solve import DEFAULT_FAMILY, Answer, expression_task, solve_problem

@@ -23,7 +23,7 @@ from transformers import AutoModelForCausalLM, GenerationConfig
 
 from caef_dsl.describe import describe
 from caef_dsl.errors import CaefError
-from caef_dsl.library import MachineSet
+from caef_dsl.machine_set import MachineSet
 from trainer.data import RandomPositions
 from trainer.decoding import GreedyDecoder, generate_at_positions
 from trainer.errors import TrainerError

@@ -24,7 +24,7 @@ from caef_dsl.compiler.command import CompileOptions
 from caef_dsl.compiler.dataset import MANIFEST
 from caef_dsl.compiler.pipeline import compile_datasets
 from caef_dsl.compiler.settings import Settings
-from caef_dsl.library import MACHINES_DIR
+from caef_dsl.machine_set import MACHINES_DIR
 from caef_dsl.options import add_options, from_args, option
 from trainer.stages import stage
 from trainer.train_settings import TrainSettings

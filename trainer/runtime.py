@@ -33,7 +33,7 @@ from caef_dsl.actions import apply
 from caef_dsl.align import OPERATORS, Expression, first_step, read_result
 from caef_dsl.configuration import CallSite, Configuration, Trace
 from caef_dsl.errors import CaefError, TextParseError
-from caef_dsl.library import MachineSet
+from caef_dsl.machine_set import MachineSet
 from caef_dsl.render import HALT_COMMAND, renderer
 from caef_dsl.views import MODES, executor_examples
 from trainer.executor import Executor, Generation, Memo, Request

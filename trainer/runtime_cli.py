@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from caef_dsl.errors import CaefError
-from caef_dsl.library import MachineSet
+from caef_dsl.machine_set import MachineSet
 from caef_dsl.options import option
 from trainer.comparison import Divergence
 from trainer.executor import DEFAULT_POSITION_DRAWS

@@ -15,7 +15,7 @@ from caef_dsl.align import FAMILIES, parse_expression
 from caef_dsl.api import load_machines
 from caef_dsl.interpreter import Trace
 from caef_dsl.interpreter import run as run_machine
-from caef_dsl.library import MachineSet
+from caef_dsl.machine_set import MachineSet
 from caef_dsl.options import add_options, from_args, option
 from trainer.comparison import Divergence, compare
 from trainer.runtime import Frame, Runtime, Solution, Task, make_task

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from caef_dsl.align import first_step, read_result
 from caef_dsl.interpreter import run
-from caef_dsl.library import MachineSet
+from caef_dsl.machine_set import MachineSet
 from caef_dsl.render import renderer
 from caef_dsl.views import executor_examples
 from trainer.executor import Generation

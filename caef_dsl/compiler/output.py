@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..library import MACHINES_DIR, MachineSet
+from ..machine_set import MACHINES_DIR, MachineSet
 from .dataset import FILE_ROLES, ClassCounts, DatasetFile, Manifest
 from .plan import MachinePlan, class_label
 from .records import Chunk

@@ -79,7 +79,7 @@ def compile_datasets(s: Settings) -> CompiledDataset:
 
 
 def _file_specs(specs: Iterable[str]) -> list[str]:
-    """The specs that name .tm files (the others are machines of the library)."""
+    """The specs that name .tm files (the others are machines of machines/)."""
     return [s for s in specs if s.endswith(".tm") or Path(s).is_file()]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CaefError
-from ..library import MachineSet
+from ..machine_set import MachineSet
 from ..sampling import Constraint, capacity, constraint_for, digits
 from ..values import operand
 from .settings import DEFAULT_PER_CLASS, CompileError, Settings

@@ -1,6 +1,7 @@
-"""Finding, loading and checking machines: the `machines/` library plus any .tm file a user
-names. A machine is named by its file (`add`, `machines/add.tm`, `./my_op.tm`) or by the name
-it declares (`ADD`); calls between machines resolve by declared name across the whole set."""
+"""The machine set: finding, loading and checking the machines of `machines/` plus any .tm
+file a user names. A machine is named by its file (`add`, `machines/add.tm`, `./my_op.tm`) or
+by the name it declares (`ADD`); calls between machines resolve by declared name across the
+whole set."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,7 +71,7 @@ def _files(directory: Path, extra: list[Path]) -> list[Path]:
 
 
 def load(*specs: str, directory: Path | str = MACHINES_DIR) -> MachineSet:
-    """Load the library and the .tm files among `specs`; check everything; raise CheckError
+    """Load the machines of `directory` and the .tm files among `specs`; check everything; raise CheckError
     (with every problem found) or MachineNotFound."""
     extra = []
     for spec in specs:
@@ -87,7 +88,7 @@ def load(*specs: str, directory: Path | str = MACHINES_DIR) -> MachineSet:
         for machine in declared:
             earlier = machines.get(machine.name)
             if earlier is not None and Path(earlier.path).resolve() != file.resolve():
-                if file in extra:  # a user's file overrides the library machine of that name
+                if file in extra:  # a user's file overrides the machines/ machine of that name
                     pass
                 else:
                     duplicates.append(Diagnostic(str(file), machine.pos.line, machine.pos.column,
