@@ -1,7 +1,7 @@
 """Machines → their head views: what a machine's finite control reads, and a proof that it is
 bounded (or the rules that make it not).
 
-A head view (DESIGN.md, "The head view is the finite control") shows the state and what that
+A head view (docs/design.md, "The head view is the finite control") shows the state and what that
 state's rules read: the symbols under the heads and read outputs they test, and the values
 their conditions and computed values use — nothing else, so that a decision's view holds only
 what the decision depends on. The runtime holds every number (operand tapes, number-valued registers); the model that
