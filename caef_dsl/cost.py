@@ -25,7 +25,7 @@ from pathlib import Path
 from .errors import CaefError, RequirementFailed, StepBudgetExceeded
 from .interpreter import run as run_machine
 from .options import positive_int
-from .sampling import parse_lengths
+from .sampling import class_label, parse_lengths
 from .tokens import TOKEN, count_tokens
 from .views import MODES, executor_examples
 
@@ -193,7 +193,7 @@ def print_table(name: str, rows: list[Row], args, console=None) -> None:
         table.add_column(f"{mode}\nwrite", justify="right", no_wrap=True)
     notes = []
     for row in rows:
-        digits = str(row.a_digits) if row.b_digits is None else f"{row.a_digits}×{row.b_digits}"
+        digits = class_label(row.a_digits, row.b_digits)
         if row.infeasible or row.note:
             if row.infeasible:
                 cells = [f"> {_fmt(args.max_steps)}", "—"]

@@ -206,6 +206,11 @@ def class_key(seed: int, machine: str, la: int, lb: int | None) -> str:
     return f"{seed}:{machine}:{la}:{lb}"
 
 
+def class_label(la: int, lb: int | None) -> str:
+    """A class as datasets and reports name it: `12x12`, or `5` for a one-operand machine."""
+    return str(la) if lb is None else f"{la}x{lb}"
+
+
 def uniform_pairs(constraint: Constraint, la: int, lb: int | None, key: str) -> Iterator[tuple[int, int | None]]:
     """Every valid pair of the class once, in a seeded pseudo-random order."""
     bounds = box(constraint, la, lb)

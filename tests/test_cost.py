@@ -98,7 +98,7 @@ def test_cli_json(capsys, tmp_path):
 def test_cli_table(capsys):
     assert caef(["cost", "mul", "--digits", "1,10", "--samples", "1", "--max-steps", "5000"]) == 0
     text = capsys.readouterr().out
-    assert "MUL: cost per problem" in text and "10×10: infeasible (> 5,000 steps)" in text
+    assert "MUL: cost per problem" in text and "10x10: infeasible (> 5,000 steps)" in text
 
 
 @pytest.mark.parametrize("argv", [["cost", "add", "--digits", "0"], ["cost", "add", "--digits", "x"],

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from caef_dsl.errors import CaefError
 from caef_dsl.options import add_options, from_args, option
-from caef_dsl.sampling import parse_lengths
+from caef_dsl.sampling import class_label, parse_lengths
 from trainer.runtime_cli import RuntimeOptions, console
 
 DEFAULT_N = 10
@@ -154,9 +154,9 @@ def print_report(report: dict) -> None:
                         f"end to end {report['end_to_end_accuracy']:.1%}, step {report['step_accuracy']:.1%}",
                   title_justify="left")
     # step: teacher-forced step accuracy; e2e: end to end; read, written: tokens per problem
-    for column in ("a×b", "n", "step", "e2e", "errors", "steps", "asked", "read", "written", "s/prob",
+    for column in ("class", "n", "step", "e2e", "errors", "steps", "asked", "read", "written", "s/prob",
                    "first divergence"):
-        table.add_column(column, justify="left" if column in ("a×b", "first divergence") else "right")
+        table.add_column(column, justify="left" if column in ("class", "first divergence") else "right")
     for r in report["by_class"]:
         label = class_label(r["len_a"], r["len_b"])
         table.add_row(label, str(r["n"]), f"{r['step_accuracy']:.1%}", f"{r['end_to_end_accuracy']:.1%}",
@@ -230,11 +230,6 @@ def write_report(report: dict, out: Path) -> list[Path]:
         plot_by_length(report, out / "by_length.png")
         written.append(out / "by_length.png")
     return written
-
-
-def class_label(len_a: int, len_b: int | None) -> str:
-    """A length class as the report names it: `12×12`, or `5` for a one-operand machine."""
-    return str(len_a) if len_b is None else f"{len_a}×{len_b}"
 
 
 def evaluate(runtime, machines, name: str, wanted: list, n: int, seed: int = DEFAULT_SEED,

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from .. import __version__
 from ..machine_set import MACHINES_DIR, MachineSet
+from ..sampling import class_label
 from .dataset import FILE_ROLES, ClassCounts, DatasetFile, Manifest
-from .plan import MachinePlan, class_label
+from .plan import MachinePlan
 from .records import Chunk
 from .settings import CompileError, Settings, command_line
 from .stream import Problem

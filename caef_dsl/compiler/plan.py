@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import CaefError
 from ..machine_set import MachineSet
-from ..sampling import Constraint, capacity, constraint_for, digits
+from ..sampling import Constraint, capacity, class_label, constraint_for, digits
 from ..values import operand
 from .settings import DEFAULT_PER_CLASS, CompileError, Settings
 
@@ -27,10 +27,6 @@ class MachinePlan:
 
     def size(self, oversample: int) -> int:
         return sum(n for _, _, n in self.classes) + oversample * len(self.failures)
-
-
-def class_label(la: int, lb: int | None) -> str:
-    return str(la) if lb is None else f"{la}x{lb}"
 
 
 def pair_class(a: int, b: int | None) -> tuple[int, int | None]:

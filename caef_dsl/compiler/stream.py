@@ -12,8 +12,8 @@ import itertools
 from fractions import Fraction
 from typing import Iterator, NamedTuple
 
-from ..sampling import class_key, class_pairs
-from .plan import MachinePlan, class_label, pair_class
+from ..sampling import class_key, class_label, class_pairs
+from .plan import MachinePlan, pair_class
 from .settings import Settings
 
 

@@ -41,7 +41,7 @@ def test_eval_reports_by_class_with_plots(head_run_300_steps, broken_run, tmp_pa
         assert (out / "heatmap.png").stat().st_size > 0
         assert (out / "by_length.png").stat().st_size > 0
         # not a terminal (a log): a line per class as it is done, in place of the bar
-        assert "evaluated ADD 2×2: 4 problems, end to end" in capsys.readouterr().err
+        assert "evaluated ADD 2x2: 4 problems, end to end" in capsys.readouterr().err
     trained, broken = reports["trained"], reports["broken"]
     assert trained["n"] == 8 and trained["mode"] == "head"
     assert [(c["len_a"], c["len_b"], c["n"]) for c in trained["by_class"]] == [(1, 1, 4), (2, 2, 4)]
