@@ -12,6 +12,7 @@ splits text with the same pattern.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 MARKER, CELL, WORD_START, WORD_REST = r"\[[A-Za-z0-9_]+\]", r"\|[0-9]", "[A-Za-z_]", "[A-Za-z0-9_]"
 TOKEN_PATTERN = rf"{MARKER}|{CELL}|{WORD_START}{WORD_REST}*|[0-9]|\s|[^\sA-Za-z0-9]"
@@ -32,11 +33,12 @@ def count_tokens(text: str) -> int:
     return len(text) - cells - sum(map(len, named)) + len(named)
 
 
-def alphabet_of(texts: list[str]) -> set[str]:
+def alphabet_of(texts: Iterable[str]) -> set[str]:
     """The distinct tokens of `texts`: the long tokens, and every character between them
     (each one a token), over their distinct lines joined by newlines (no token spans a line;
     in a dataset most lines come back: a step's lines are the next step's prompt, and commands
     repeat). A long token found is replaced by a newline, which joins no neighbours."""
+    texts = list(texts)
     lines: set[str] = set()
     for text in texts:
         lines.update(text.split("\n"))

@@ -16,9 +16,9 @@ import torch
 
 from caef_dsl.compiler.dataset import FILES, MANIFEST, DatasetRecord, Manifest
 from caef_dsl.compiler.output import Output
+from caef_dsl.tokens import alphabet_of
 from trainer.errors import TrainerError
 from trainer.run_file import RunFile
-from trainer.tokenizer import symbols_of
 
 IGNORE_INDEX = -100  # the label value PyTorch's cross-entropy skips
 
@@ -113,7 +113,7 @@ def load_records(
 
 def trace_symbols(records: list[DatasetRecord], info: DatasetInfo) -> set[str]:
     """The vocabulary a tokenizer needs: the manifest's alphabet and every symbol in the records."""
-    return symbols_of(info.alphabet) | symbols_of(text for r in records for text in (r.prompt, r.completion))
+    return alphabet_of(info.alphabet) | alphabet_of(text for r in records for text in (r.prompt, r.completion))
 
 
 class TokenizedDataset(torch.utils.data.Dataset):
@@ -279,7 +279,7 @@ def write_dataset(
                    if records]
         for name, records in written:
             output.write_lines(name, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-        alphabet = sorted(symbols_of(text for r in [*train, *test] for text in (r["prompt"], r["completion"])))
+        alphabet = sorted(alphabet_of(text for r in [*train, *test] for text in (r["prompt"], r["completion"])))
         table = output.table()
         files = {name: asdict(table[name]) for name, _ in written}  # in writing order: train first
         manifest = {"files": files, "mode": mode, "stage": stage, "machines": machines, "alphabet": alphabet}

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 
-from caef_dsl.tokens import TOKEN_PATTERN
+from caef_dsl.tokens import TOKEN_PATTERN, alphabet_of
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIAL_TOKENS = (PAD, BOS, EOS, UNK)
@@ -31,23 +31,15 @@ def split_symbols(text: str) -> list[str]:
     return [piece for piece, _ in _pre_tokenizer().pre_tokenize_str(text)]
 
 
-def symbols_of(texts: Iterable[str]) -> set[str]:
-    """Every symbol occurring in `texts`."""
-    found: set[str] = set()
-    for text in texts:
-        found.update(split_symbols(text))
-    return found
-
-
 def build_tokenizer(symbols: Iterable[str]):
     """A `PreTrainedTokenizerFast` whose vocabulary is the special tokens then `symbols`, sorted.
 
-    Each entry of `symbols` is cut with `split_symbols` first, so an alphabet entry such as
-    `CMD:` contributes `CMD` and `:`.
+    Each entry of `symbols` is cut into its tokens first (`caef_dsl.tokens.alphabet_of`), so an
+    alphabet entry such as `CMD:` contributes `CMD` and `:`.
     """
     from transformers import PreTrainedTokenizerFast
 
-    vocab_symbols = sorted(symbols_of(symbols) - set(SPECIAL_TOKENS))
+    vocab_symbols = sorted(alphabet_of(symbols) - set(SPECIAL_TOKENS))
     vocab = {token: i for i, token in enumerate([*SPECIAL_TOKENS, *vocab_symbols])}
     backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNK))
     backend.pre_tokenizer = _pre_tokenizer()

@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from support import GOLDEN, OPERATORS, golden_records
-from trainer.tokenizer import EOS, build_tokenizer, split_symbols, symbols_of
+from caef_dsl.tokens import alphabet_of
+from trainer.tokenizer import EOS, build_tokenizer, split_symbols
 
 ALPHABET = ["[HEAD1]", "[HEAD2]", "[OUTPUT]", "[C]", "[CALL]", "|", *(f"|{d}" for d in range(10)), ",", ":", " ", "\n", *"0123456789",
             "CMD", "RIGHT", "LEFT", "True", "False", "ADD", "q0", "q1", "qH", "No", "command", "."]
@@ -44,7 +45,7 @@ def test_round_trip_over_alphabet_strings(text):
 def test_round_trip_over_every_golden_step():
     assert sorted(p.stem for p in GOLDEN.glob("*.jsonl")) == sorted(OPERATORS)
     texts = [part for op in OPERATORS for case in golden_records(op) for step in case["steps"] for part in step]
-    tokenizer = build_tokenizer(symbols_of(texts))
+    tokenizer = build_tokenizer(alphabet_of(texts))
     for text in texts:
         ids = tokenizer.encode(text)
         assert tokenizer.unk_token_id not in ids
@@ -60,3 +61,11 @@ def test_saved_tokenizer_reloads_identically(tmp_path):
     assert reloaded.encode(text) == TOKENIZER.encode(text)
     assert reloaded.decode(reloaded.encode(text) + [reloaded.eos_token_id], skip_special_tokens=True) == text
     assert reloaded.eos_token == EOS and reloaded.pad_token_id is not None
+
+
+def test_the_tokenizer_splits_text_into_the_alphabet_the_compiler_lists():
+    """One definition of a symbol: the tokenizer's pre-tokenizer cuts a trace into exactly the
+    tokens `alphabet_of` (the compiler's manifests, `caef cost`) finds in it."""
+    from caef_dsl import trace
+    texts = [line for pair in trace("long_mul", 907, 86).steps for line in pair] + ["CMD:", "x = 1\n"]
+    assert {token for text in texts for token in split_symbols(text)} == alphabet_of(texts)
