@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .configuration import Configuration, GotoSite, OutputTape, Trace, names
-from .errors import RunError
+from .errors import OutOfRange, RunError
 from .values import Digits, as_number, barred
 
 CallRunner = Callable[[str, list[Digits]], tuple[object, "Trace | None"]]
@@ -60,7 +60,10 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
             # A moved value is read at the rule's site, from the configuration before the step:
             # the head view's command names it (`[OUTPUT] a`) and does not spell it.
             value = action[2] if len(action) == 3 else config.value(action[3])
-            registers[exe.register_index[action[1]]] = value
+            i = exe.register_index[action[1]]
+            if exe.domains[i] is not None:
+                in_range(exe, i, value, config.state)
+            registers[i] = value
             if values is not None:
                 values[action[1]] = value
         elif kind == "put":
@@ -82,11 +85,32 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
                 raise RunError(f"{exe.name}: a call to {site.machine} needs a call runner")
             values = values or names(exe, config.operands, heads, registers)
             result, callee = run_call(site.machine, [argument(f(values)) for f in site.args])
-            registers[exe.register_index[site.result]] = values[site.result] = result
+            i = exe.register_index[site.result]
+            if exe.domains[i] is not None:
+                in_range(exe, i, result, config.state)
+            registers[i] = values[site.result] = result
         else:
             raise RunError(f"unknown action {kind!r}")
     return Configuration(exe, state, config.operands, tuple(heads), tuple(registers),
                          tuple(outputs), finished), callee
+
+
+def in_range(exe: "Executable", i: int, value, state: str) -> None:
+    """Raise `OutOfRange` unless register `i` may hold `value`: a declared range is what keeps
+    the head view finite (finite.py), so a run may not leave it."""
+    low, high = exe.domains[i]
+    number = as_number(value)
+    if number is not None and not low <= number <= high:
+        raise OutOfRange(exe.name, exe.register_names[i], number, (low, high), state)
+
+
+def located(error: OutOfRange, config: Configuration, step: int) -> OutOfRange:
+    """`error`, raised by the step `step` takes from `config`, with that step and its rule."""
+    if error.step is None:
+        exe = config.machine
+        rule = exe.rule_firing(config)
+        error.locate(step, f"the rule at {exe.ast.path}:{rule.pos.line}" if rule else "a command")
+    return error
 
 
 def argument(value) -> Digits:

@@ -81,3 +81,25 @@ class RequirementFailed(RunError):
 
 class TextParseError(CaefError):
     """A rendered state or command line could not be read back (e.g. a malformed model output)."""
+
+
+class OutOfRange(RunError):
+    """A register declared `in LO..HI` was given a value outside it. `apply` raises it where
+    the value is written; the run loop that took the step adds the step and the rule
+    (`locate`), so every path that carries out a step reports it alike."""
+
+    def __init__(self, machine: str, register: str, value, domain: tuple[int, int], state: str):
+        self.step: int | None = None
+        self.what = (f"{machine}: {register} = {value} is outside its range "
+                     f"{domain[0]}..{domain[1]}")
+        self.state = state
+        super().__init__(f"{self.what}, in state {state}")
+
+    def locate(self, step: int, rule: str) -> None:
+        """Name the step (numbered as the trace numbers it) and the rule that wrote the value."""
+        self.step = step
+        self.args = (f"{self.what}, at step {step} in state {self.state} ({rule})",)
+
+
+class LoopDetected(RunError):
+    """A configuration repeated: the machine is deterministic, so it never halts."""

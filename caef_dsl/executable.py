@@ -116,6 +116,7 @@ class Executable:
         self.head_index = {n: i for i, n in enumerate(self.head_names)}
         self.register_names = [r.name for r in machine.registers]
         self.register_index = {n: i for i, n in enumerate(self.register_names)}
+        self.domains = tuple(r.domain for r in machine.registers)  # (low, high) or None
         self.output_names = [o.name for o in machine.outputs]
         self.output_index = {n: i for i, n in enumerate(self.output_names)}
         patterned = {p.head for rule in machine.rules for p in rule.patterns}
@@ -192,3 +193,11 @@ class Executable:
         reads = ", ".join(f"{n} reads {s!r}" for n, s in zip(self.reader_names, symbols))
         raise NoRuleFires(f"{self.name}: no rule fires in state {state}"
                           + (f" ({reads})" if reads else ""))
+
+    def rule_firing(self, config: Configuration) -> "ast.Rule | None":
+        """The rule whose command `decide` gives in `config` (for an error to point at)."""
+        symbols = config.symbols() if self.reader_names else ()
+        for rule in self.rules.get(config.state, ()):
+            if rule.matches(symbols) and rule.decide(config.env(), symbols) is not None:
+                return rule.rule
+        return None

@@ -27,10 +27,10 @@ from itertools import accumulate, islice, takewhile, zip_longest
 from operator import getitem
 from typing import NamedTuple
 
-from .actions import apply, output_action
-from .budget import Budget
+from .actions import apply, located, output_action
+from .budget import KEEP_STEPS, Budget, never_halts, repeats
 from .configuration import Configuration, GotoSite, OutputTape, Step, Trace
-from .errors import RunError
+from .errors import OutOfRange, RunError
 
 DECISION_CACHE_LIMIT = 200_000  # entries of a per-machine table before it is cleared
 CALL_MEMO_SIZE = 512            # traces kept per callee, the least recently used dropped
@@ -158,20 +158,35 @@ def advance(config: Configuration, effect: Effect) -> Configuration:
                          outputs, config.finished | effect.finished if effect.finished else config.finished)
 
 
-def run_recorded(exe: "Executable", operands, budget: Budget) -> Trace:
+def run_recorded(exe: "Executable", operands, budget: Budget, keep: int = KEEP_STEPS) -> Trace:
     """The whole trace of a machine whose rules read no operand and call nothing: the steps
     the reference `run` takes, each carried out by its cached `Effect` (by `apply` where a
-    conditional goto leaves it none)."""
+    conditional goto leaves it none). Past `keep` steps (budget.KEEP_STEPS) it walks on
+    without keeping them, and records again from the start only if the run halts."""
+    start = budget.used
     config = exe.initial(operands)
     steps = []
     halt, allowance, transition = exe.halt, budget.max_steps, exe.fast_paths.transition
-    while config.state != halt:
-        budget.used += 1
-        if budget.used > allowance:
-            budget.spend(0, exe.name)
-        command, effect = transition(config)
-        steps.append(Step(config, command))
-        config = advance(config, effect) if effect is not None else apply(config, command)[0]
+    mark, lap = config, 1  # watching for a repeat (budget.never_halts)
+    try:
+        while config.state != halt:
+            budget.used += 1
+            if budget.used > allowance:
+                budget.spend(0, exe.name)
+            command, effect = transition(config)
+            steps.append(Step(config, command))
+            config = advance(config, effect) if effect is not None else apply(config, command)[0]
+            if config == mark:
+                raise never_halts(exe.name, [s.config for s in steps] + [config], lap)
+            if len(steps) == lap:
+                if lap == keep:
+                    steps.clear()  # not kept while the walk goes on
+                    walk(exe, config, budget, lap)
+                    budget.used = start  # it halted: run again, keeping every step
+                    return run_recorded(exe, operands, budget, keep=0)
+                mark, lap = config, 2 * lap
+    except OutOfRange as error:
+        raise located(error, config, len(steps))
     steps.append(Step(config, None, None))
     return Trace(exe, steps)
 
@@ -278,23 +293,44 @@ def run_quietly(exe: "Executable", operands, budget: Budget) -> "QuietTrace":
     """Run a machine that calls nothing and decides from its finite control alone, keeping
     its first step and halting configuration, in `Sweeps` where it can."""
     config = exe.initial(operands)
-    transition = exe.fast_paths.transition
-    first = Step(config, None if config.state == exe.halt else transition(config)[0])
-    halt, sweeps, steps = exe.halt, exe.fast_paths.sweeps, 0
+    first = Step(config, None if config.state == exe.halt else exe.fast_paths.transition(config)[0])
+    final, steps = walk(exe, config, budget, 0, exact=lambda: run_recorded(
+        exe, operands, Budget(budget.max_steps, budget.max_depth)))
+    return QuietTrace(exe, first, final, steps)
+
+
+def walk(exe: "Executable", config: Configuration, budget: Budget, taken: int,
+         exact=None) -> tuple[Configuration, int]:
+    """Step `config` to the halt state keeping no step, in `Sweeps` where it can: the halting
+    configuration and the steps taken, spent on `budget`. `taken` counts the steps before
+    `config`, for the messages. A repeated configuration (budget.never_halts) raises: `exact()`,
+    where given, runs again recording the steps, to name where the loop began."""
+    transition, halt, sweeps, steps = exe.fast_paths.transition, exe.halt, exe.fast_paths.sweeps, 0
     allowance = budget.max_steps - budget.used
-    while config.state != halt:
-        if config.state in sweeps.states and min(config.heads) >= -1:
-            swept, config = sweeps.run(config)
-            steps += swept
-            if config.state == halt:
-                break
-        steps += 1
-        if steps > allowance:
-            budget.spend(steps, exe.name)
-        command, effect = transition(config)
-        config = advance(config, effect) if effect is not None else apply(config, command)[0]
+    mark, mark_step, lap, unswept = config, taken, 1, 0  # watching for a repeat
+    try:
+        while config.state != halt:
+            if config.state in sweeps.states and min(config.heads) >= -1:
+                swept, config = sweeps.run(config)
+                steps += swept
+                if config.state == halt:
+                    break
+            steps += 1
+            if steps > allowance:
+                budget.spend(steps, exe.name)
+            command, effect = transition(config)
+            config = advance(config, effect) if effect is not None else apply(config, command)[0]
+            unswept += 1
+            if config == mark:
+                if exact is not None:
+                    exact()
+                raise repeats(exe.name, mark_step, taken + steps, config.state)
+            if unswept == lap:
+                mark, mark_step, lap = config, taken + steps, 2 * lap
+    except OutOfRange as error:
+        raise located(error, config, taken + steps - 1)
     budget.spend(steps, exe.name)
-    return QuietTrace(exe, first, config, steps)
+    return config, steps
 
 
 class QuietTrace(Trace):
