@@ -68,9 +68,7 @@ def run_check(args) -> int:
 def _new_decisions(args, names: list[str]) -> int:
     """--decisions SHORT:LONG: the head-view decisions long problems need and short ones lack."""
     from .decisions import compare
-    short, _, long = args.decisions.partition(":")
-    if not short or not long:
-        raise CaefError(f"--decisions takes SHORT:LONG operand lengths, e.g. 1-10:100, not {args.decisions!r}")
+    short, long = args.decisions
     machines = load_machines(*args.files)
     code = 0
     for name in names:
@@ -83,12 +81,34 @@ def _new_decisions(args, names: list[str]) -> int:
     return code
 
 
+def decision_lengths(text: str) -> tuple[str, str]:
+    """argparse type of --decisions: SHORT:LONG operand lengths, every long one longer than
+    every short one (checked before anything runs, so a mistake never follows an "ok")."""
+    from .sampling import parse_lengths
+    short, _, long = text.partition(":")
+    if not short.strip() or not long.strip():
+        raise argparse.ArgumentTypeError(f"takes SHORT:LONG operand lengths, e.g. 1-10:100, not {text!r}")
+    try:
+        shorts, longs = parse_lengths(short), parse_lengths(long)
+    except CaefError as e:
+        raise argparse.ArgumentTypeError(f"{e}; SHORT:LONG takes e.g. 1-10:100") from None
+    if min(longs) <= max(shorts):
+        raise argparse.ArgumentTypeError(
+            f"every LONG length must be longer than every SHORT one, e.g. 1-10:100; "
+            f"{long} is not longer than {short}")
+    return short, long
+
+
 # ---- trace -------------------------------------------------------------------------------
 
 def _trace_json(machines: MachineSet, name: str, operands: list, args) -> dict:
+    """The --json object: the golden records' keys (tests/golden/README.md), documented in
+    docs/trace-format.md#the-json-object."""
     trace = run(machines.executables, name, operands, max_steps=args.max_steps, max_depth=args.max_depth)
-    return {"machine": name, "operands": [str(o) for o in operands], "steps": step_pairs(trace),
-            "result": result_token(trace.result), "n_steps": len(trace.steps),
+    steps = step_pairs(trace)
+    return {"machine": name, "operands": [str(o) for o in operands],
+            "step_format": "io_block" if trace.machine.composite else "state_cmd", "steps": steps,
+            "result": result_token(trace.result), "n_steps": len(steps),
             "total_steps": trace.total_steps(), "calls": trace.total_calls()}
 
 
@@ -142,35 +162,54 @@ def _print_trace_table(machines: MachineSet, name: str, operands: list, args):
                   f"{trace.total_calls()} calls")
 
 
+def _batch_operands(machines: MachineSet, name: str, file: str) -> list[list]:
+    """Every problem of a --batch file, each checked as the machine's first configuration
+    checks it (arity, digits, `require`); every bad line reported at once, with its number."""
+    path = Path(file)
+    if not path.is_file():
+        raise CaefError(f"no such file: {file}")
+    problems, bad = [], []
+    with path.open() as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                bad.append(f"{file}:{number}: not JSON ({e.msg})")
+                continue
+            if not isinstance(item, dict) or "a" not in item:
+                bad.append(f"{file}:{number}: expected an object with 'a' (and 'b'), like {{\"a\": 45, \"b\": 67}}")
+                continue
+            operands = [item["a"]] + ([item["b"]] if item.get("b") is not None else [])
+            try:
+                machines.executables[name].initial(operands)
+            except CaefError as e:
+                bad.append(f"{file}:{number}: {e}")
+                continue
+            problems.append(operands)
+    if bad:
+        raise CaefError(f"{len(bad)} bad line(s) in {file}, nothing traced:\n" + "\n".join(bad))
+    return problems
+
+
 def run_trace(args) -> int:
     machines = machines_for(args.machine)
     name = machines.resolve(args.machine)
     if args.batch:
         if not args.json:
             raise CaefError("--batch writes JSON Lines: add --json")
-        path = Path(args.batch)
-        if not path.is_file():
-            raise CaefError(f"no such file: {args.batch}")
-        with path.open() as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise CaefError(f"{args.batch}:{number}: not JSON ({e.msg})") from None
-                if not isinstance(item, dict) or "a" not in item:
-                    raise CaefError(f"{args.batch}:{number}: expected an object with 'a' (and 'b')")
-                operands = [item["a"]] + ([item["b"]] if item.get("b") is not None else [])
-                print(json.dumps(_trace_json(machines, name, operands, args)), flush=True)
+        if args.operands:
+            raise CaefError("--batch reads the operands from its file: give none after MACHINE")
+        for operands in _batch_operands(machines, name, args.batch):
+            print(json.dumps(_trace_json(machines, name, operands, args)), flush=True)
         return 0
-    if args.a is None:
+    if not args.operands:
         raise CaefError("give the operands (caef trace MACHINE A [B]) or --batch FILE")
-    operands = [args.a] + ([args.b] if args.b is not None else [])
     if args.json:
-        print(json.dumps(_trace_json(machines, name, operands, args)))
+        print(json.dumps(_trace_json(machines, name, args.operands, args)))
     else:
-        _print_trace_table(machines, name, operands, args)
+        _print_trace_table(machines, name, args.operands, args)
     return 0
 
 
@@ -225,7 +264,7 @@ def run_graph(args) -> int:
 # ---- arguments ---------------------------------------------------------------------------
 
 def add_check_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--decisions", metavar="SHORT:LONG",
+    p.add_argument("--decisions", metavar="SHORT:LONG", type=decision_lengths,
                    help="also run problems of SHORT and of LONG operand lengths (e.g. 1-10:100) and list "
                         "the head-view decisions that only the long ones need (exit 1 if any)")
     p.add_argument("--per-class", type=int, default=40, metavar="N",
@@ -235,8 +274,8 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_trace_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("machine", metavar="MACHINE", help="a .tm path or a machine of machines/ (add, ADD, …)")
-    p.add_argument("a", nargs="?", metavar="A")
-    p.add_argument("b", nargs="?", metavar="B")
+    # Any number of operands here, so that a wrong count gets the machine's own arity message.
+    p.add_argument("operands", nargs="*", metavar="OPERAND", help="the operands: A, or A B")
     p.add_argument("--json", action="store_true", help="one JSON object: steps, result, counts")
     p.add_argument("--batch", metavar="FILE", help="JSON Lines of {a, b}: one JSON result per line")
     p.add_argument("--max-steps", type=positive_int, default=MAX_STEPS_PER_RUN,

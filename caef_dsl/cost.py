@@ -77,13 +77,15 @@ def _number(rng: random.Random, digits: int) -> int:
 def draw_operands(rng: random.Random, exe, a_digits: int, b_digits: int | None,
                   tries: int = 50) -> list[int]:
     """Operands of the given lengths that the machine's `require` declarations accept: a fresh
-    draw, or the same pair swapped (SUB needs a >= b), up to `tries` draws."""
+    draw, or the same pair swapped (SUB needs a >= b), up to `tries` draws. The pair is swapped
+    only when both lengths are equal: a swapped 2×3-digit pair would be a 3×2 problem reported
+    as 2×3, so lengths that `require` refuses are refused, with its message."""
     message = ""
     for _ in range(tries):
         operands = [_number(rng, a_digits)]
         if b_digits is not None:
             operands.append(_number(rng, b_digits))
-        candidates = [operands] + ([operands[::-1]] if len(operands) == 2 else [])
+        candidates = [operands] + ([operands[::-1]] if b_digits == a_digits else [])
         for candidate in candidates:
             try:
                 exe.initial(candidate)

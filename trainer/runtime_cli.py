@@ -5,6 +5,7 @@ Nothing here imports torch or rich at import time, so building the `caef` parser
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from caef_dsl.errors import CaefError
 from caef_dsl.machine_set import MachineSet
@@ -45,7 +46,11 @@ class RuntimeOptions:
 
 
 def open_runtime(options: RuntimeOptions, machines: MachineSet) -> Runtime:
-    """The runtime over the models `options` name (imports torch)."""
+    """The runtime over the models `options` name (imports torch, once the folders exist: a
+    mistyped --model is reported at once, not after the seconds torch takes to import)."""
+    missing = [folder for folder in options.model if not Path(folder).is_dir()]
+    if missing:
+        raise CaefError(f"no such model folder: {', '.join(missing)}")
     from trainer.language_models import open_models
     if options.position_draws < 1:
         raise CaefError(f"--position-draws takes a count of at least 1, not {options.position_draws}")
