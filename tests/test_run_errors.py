@@ -10,7 +10,7 @@ from caef_dsl.budget import Budget
 from caef_dsl.errors import LoopDetected, OutOfRange, StepBudgetExceeded
 from caef_dsl.fast_paths import run_quietly, run_recorded
 from caef_dsl.interpreter import run
-from caef_dsl.library import load
+from caef_dsl.machine_set import load
 
 COUNT = """machine COUNT(a)
   head HEAD on a
