@@ -185,7 +185,8 @@ class _Analysis:
         values, heads = set(), set()
         ranged = {r.name for r in m.registers if r.domain is not None}
 
-        def reads(expr: ast.Expr, pos: ast.Pos, what: str, counter: str | None = None) -> None:
+        def reads(expr: ast.Expr, pos: ast.Pos, what: str, counter: str | None = None,
+                  into: str | None = None) -> None:
             found: list[tuple[ast.Pos, str]] = []
             read = self._walk(expr, lets, found, how)
             values.update(read)
@@ -195,15 +196,14 @@ class _Analysis:
                                   f"(register {counter} in LO..HI)")
             elif found:
                 where = next((p for p, _ in found if p.line), pos)
-                self.problem(where, f"{what} reads {' and '.join(dict.fromkeys(w for _, w in found))}: "
-                                    f"test a number against 0, or decide through a call whose result "
-                                    f"goes to a register (call LESS_THAN(a, b) -> LT)")
+                fix = suggestion(expr, lambda n: self.is_number(n, lets), into)
+                self.problem(where, f"{what} reads {' and '.join(dict.fromkeys(w for _, w in found))}: {fix}")
 
         if rule.condition is not None:
             reads(rule.condition, rule.pos, "the condition")
         for action in rule.actions:
             if isinstance(action, ast.Let):
-                reads(action.expr, action.pos, f"let {action.name}")
+                reads(action.expr, action.pos, f"let {action.name}", into="R")
                 lets[action.name] = _unbounded(action.expr, set(m.operands), self.numbers, lets)
             elif isinstance(action, ast.Put):
                 reads(action.expr, action.pos, f"the digit put on {action.output}")
@@ -212,7 +212,7 @@ class _Analysis:
                 if source is None:
                     computed = action.register not in ranged and _computes(action.expr)
                     reads(action.expr, action.pos, f"the value of {action.register}",
-                          action.register if computed else None)
+                          action.register if computed else None, into=action.register)
                 elif action.register in ranged and self.is_number(source, lets):
                     self.problem(action.pos, f"{action.register} is declared with a range but gets the "
                                              f"number {source}")
@@ -223,9 +223,9 @@ class _Analysis:
                 found: list = []
                 self._walk(action.condition, lets, found, {})
                 if found:
+                    fix = suggestion(action.condition, lambda n: self.is_number(n, lets), "R", action)
                     self.problem(found[0][0] if found[0][0].line else action.pos,
-                                 f"the condition of the goto reads {found[0][1]}: decide on a call's "
-                                 f"result (-> q2 if LT else q3)")
+                                 f"the condition of the goto reads {found[0][1]}: {fix}")
         return RuleReads(rule.patterns, frozenset(heads), frozenset(values))
 
     def _walk(self, expr: ast.Expr, lets: dict[str, bool], found: list, how: dict[str, str]) -> set[str]:
@@ -256,6 +256,74 @@ class _Analysis:
             found += [(expr.pos, f"the length of {name}") for name in sorted(read)]
             return read
         return set().union(*(self._walk(c, lets, found, how) for c in ast.children(expr)))
+
+
+# The library machine that decides a comparison of numbers (its result register, and whether
+# the test then negates it), and the one that computes an arithmetic operator.
+COMPARED_BY = {"<": ("LESS_THAN", "LT", ""), ">=": ("LESS_THAN", "LT", "not "),
+               ">": ("GREATER_THAN", "GT", ""), "<=": ("GREATER_THAN", "GT", "not "),
+               "==": ("EQUAL", "EQ", ""), "!=": ("EQUAL", "EQ", "not ")}
+COMPUTED_BY = {"+": "ADD", "-": "SUB", "*": "LONG_MUL", "//": "LONG_DIV", "%": "LONG_MOD"}
+
+
+def suggestion(expr: ast.Expr, is_number, into: str | None, goto: ast.Goto | None = None) -> str:
+    """What fits the expression that reads a number: heads for lengths and digits, a compare
+    machine for a comparison, an arithmetic machine for a computed value, a move for a copy.
+    `is_number(name)`: whether a name holds a whole number; `into`: the register the value goes
+    to (None: a digit put on an output); `goto`: the conditional goto `expr` decides."""
+    nodes = list(_nodes(expr))
+    reads = [n for n in nodes if isinstance(n, ast.Name) and is_number(n.name)]
+    lengths = list(dict.fromkeys(n.name for f in nodes if isinstance(f, ast.Function) and f.name == "len"
+                                 for n in _nodes(f) if isinstance(n, ast.Name) and is_number(n.name)))
+    if len(lengths) > 1:
+        return (f"compare the lengths with heads: a head on each of {' and '.join(lengths)}, moved "
+                f"together, and a rule for which reads _ first")
+    if lengths:
+        return f"measure {lengths[0]} with a head on it (head H on {lengths[0]}), moved until it reads _"
+    uses = {n.name for n in reads}
+
+    def reading(e):
+        return any(isinstance(n, ast.Name) and n.name in uses for n in _nodes(e))
+    for node in nodes:  # a digit of a number (a % 10, a // 10): what a head reads
+        if isinstance(node, ast.Binary) and node.op in ("%", "//") and isinstance(node.right, ast.Int) \
+                and node.right.value == 10 and reading(node.left):
+            return _digits_by_head(node.left)
+    for node in nodes:
+        if isinstance(node, ast.Binary) and node.op in COMPARED_BY and reading(node):
+            machine, result, negate = COMPARED_BY[node.op]
+            then = f"test {negate}{result}"
+            if goto is not None:
+                targets = (goto.target, goto.otherwise)[::-1 if negate else 1]
+                then = f"go on it (-> {targets[0]} if {result} else {targets[1]})"
+            return (f"decide through a call whose result goes to a register: call {machine}"
+                    f"({_shown(node.left)}, {_shown(node.right)}) -> {result}, then {then}")
+    for node in nodes:
+        if isinstance(node, ast.Binary) and node.op in COMPUTED_BY and reading(node):
+            return (f"compute it with a call whose result goes to a register: call {COMPUTED_BY[node.op]}"
+                    f"({_shown(node.left)}, {_shown(node.right)}) -> {into or 'R'}")
+    if isinstance(expr, ast.Name) and into is not None:
+        return f"move {expr.name} by name where it is needed ({into} := {expr.name}): the runtime carries a moved number"
+    return _digits_by_head(reads[0]) if reads else "test a number against 0 only"
+
+
+def _digits_by_head(expr: ast.Expr) -> str:
+    name = _shown(expr)
+    return f"read the digits of {name} with a head on it (head H on {name}): a rule tests the digit under it"
+
+
+def _shown(expr: ast.Expr) -> str:
+    if isinstance(expr, ast.Name):
+        return expr.name
+    if isinstance(expr, ast.Int):
+        return str(expr.value)
+    return "…"
+
+
+def _nodes(expr: ast.Expr):
+    """`expr` and every expression inside it, outermost first."""
+    yield expr
+    for child in ast.children(expr):
+        yield from _nodes(child)
 
 
 def _zero_test(expr: ast.Expr) -> str | None:
