@@ -106,9 +106,9 @@ def _trace_json(machines: MachineSet, name: str, operands: list, args) -> dict:
     docs/trace-format.md#the-json-object."""
     trace = run(machines.executables, name, operands, max_steps=args.max_steps, max_depth=args.max_depth)
     steps = step_pairs(trace)
-    return {"machine": name, "operands": [str(o) for o in operands],
-            "step_format": "io_block" if trace.machine.composite else "state_cmd", "steps": steps,
-            "result": result_token(trace.result), "n_steps": len(steps),
+    return {"machine": name, "operands": [str(o) for o in operands], "steps": steps,
+            "result": result_token(trace.result),
+            "step_format": "io_block" if trace.machine.composite else "state_cmd", "n_steps": len(steps),
             "total_steps": trace.total_steps(), "calls": trace.total_calls()}
 
 

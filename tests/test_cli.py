@@ -81,7 +81,7 @@ def test_trace_json_is_one_documented_shape(machine, step_format, capsys):
     record = golden_records(machine)[10]
     assert main(["trace", machine, record["a_str"], record["b_str"], "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert list(out) == ["machine", "operands", "step_format", "steps", "result", "n_steps",
+    assert list(out) == ["machine", "operands", "steps", "result", "step_format", "n_steps",
                          "total_steps", "calls"]
     assert out["step_format"] == record["step_format"] == step_format
     assert out["n_steps"] == record["n_steps"] == len(out["steps"])
