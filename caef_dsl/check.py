@@ -21,6 +21,18 @@ from .render import VIEWS
 ENUMERATION_LIMIT = 50_000
 
 
+def _not_call_arguments(rule: ast.Rule, names: set[str]) -> dict[str, str]:
+    """Why each pattern variable and let name of `rule` cannot be a call's argument: the
+    arguments are read from the configuration when the call is made (actions.py's call
+    site), which holds operands, registers and heads, not the rule's own names."""
+    reads = {p.value: p.head for p in rule.patterns if p.kind == "bind"}
+    allowed = "a call's arguments can name operands, registers and heads"
+    return {name: (f"{allowed}, not the pattern variable {name}: pass the head {reads[name]} it reads"
+                   if name in reads else
+                   f"{allowed}, not the let name {name}: set a register to it in an earlier action "
+                   f"and pass the register") for name in names}
+
+
 class _Undecidable(Exception):
     pass
 
@@ -101,10 +113,13 @@ class _MachineCheck:
         if m.start is not None and m.start == m.halt:
             self.error(m.position_of("start"), "the start state is the halt state")
 
-    def _expr(self, expr, scope: set[str], pos: ast.Pos):
+    def _expr(self, expr, scope: set[str], pos: ast.Pos, out_of_scope: dict[str, str] | None = None):
+        """Report the unknown names and functions of `expr`; `out_of_scope` says why a name
+        the rule knows cannot be used here."""
         if isinstance(expr, ast.Name):
             if expr.name not in scope:
-                self.error(expr.pos if expr.pos.line else pos, f"unknown name {expr.name}")
+                why = (out_of_scope or {}).get(expr.name, f"unknown name {expr.name}")
+                self.error(expr.pos if expr.pos.line else pos, why)
         elif isinstance(expr, ast.Function):
             spec = FUNCTIONS.get(expr.name)
             if spec is None:
@@ -112,10 +127,10 @@ class _MachineCheck:
             elif spec[0] != len(expr.args):
                 self.error(expr.pos, f"{expr.name} takes {spec[0]} argument(s), got {len(expr.args)}")
             for a in expr.args:
-                self._expr(a, scope, pos)
+                self._expr(a, scope, pos, out_of_scope)
         else:
             for child in children(expr):
-                self._expr(child, scope, pos)
+                self._expr(child, scope, pos, out_of_scope)
 
     def _rule(self, rule: ast.Rule):
         m = self.m
@@ -170,7 +185,7 @@ class _MachineCheck:
                     self.error(action.pos, f"the result of a call goes to a register; "
                                            f"{action.result} is not one")
                 for a in action.args:  # evaluated when the call is made: no pattern variables
-                    self._expr(a, outer, action.pos)
+                    self._expr(a, outer, action.pos, _not_call_arguments(rule, scope - outer))
             elif isinstance(action, ast.Goto):
                 for target in (action.target, action.otherwise):
                     if target is not None and target not in self.known_states:

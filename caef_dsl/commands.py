@@ -44,7 +44,7 @@ def run_check(args) -> int:
                 machines[m.name] = m
                 checked.append(m.name)
         except CaefError as e:  # a syntax error in one file does not hide the others'
-            problems.append(str(e))
+            problems += [str(d) for d in getattr(e, "diagnostics", [e])]
     files = {Path(f).resolve() for f in args.files}
     diagnostics = [d for d in check(machines) if Path(d.path).resolve() in files]
     problems += [str(d) for d in diagnostics]

@@ -40,7 +40,13 @@ class SourceError(CaefError):
 
 
 class TmSyntaxError(SourceError):
-    """The text is not a .tm program (lexing or parsing failed)."""
+    """The text is not a .tm program (lexing or parsing failed): `diagnostics` holds every
+    syntax error found, `diagnostic` the first."""
+
+    def __init__(self, *diagnostics: Diagnostic):
+        super().__init__(diagnostics[0])
+        self.diagnostics = list(diagnostics)
+        self.args = ("\n".join(str(d) for d in diagnostics),)
 
 
 class CheckError(CaefError):

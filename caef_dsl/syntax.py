@@ -2,6 +2,7 @@
 turns the parse tree into the dataclasses of `ast.py`, keeping source positions."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,14 +14,12 @@ from .errors import Diagnostic, TmSyntaxError, source_line
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 
-# What a user calls the terminals in an "expected …" message.
-TERMINAL_NAMES = {
-    "NAME": "a name", "INT": "a number", "STRING": "a quoted string", "_NL": "end of line",
-    "COLON": "':'", "LPAR": "'('", "RPAR": "')'", "COMMA": "','", "SEMICOLON": "';'",
-    "COMPARE": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '//' or '%'",
-    "DIRECTION": "'left' or 'right'", "$END": "end of file",
-}
-
+# The terminals whose pattern is a class of words, not literal text: what a user calls them.
+# Every other terminal is spelled from its pattern in the grammar (`_spellings`).
+TERMINAL_CLASSES = {"NAME": "a name", "INT": "a number", "STRING": "a quoted string",
+                    "_NL": "end of line", "$END": "end of file"}
+MAX_EXPECTED = 10  # an "expected …" list longer than this ends with "…"
+MAX_ERRORS = 50    # syntax errors reported for one file at most
 
 @lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
@@ -218,25 +217,184 @@ class _ToAst(Transformer):
                                        source_line(self.source, pos.line)))
 
 
+_ALTERNATIVES = re.compile(r"\(\?:((?:[^()|\\]|\\.)+(?:\|(?:[^()|\\]|\\.)+)*)\)")
+
+
+def _unescape(literal: str) -> str:
+    return re.sub(r"\\(.)", r"\1", literal)
+
+
+@lru_cache(maxsize=1)
+def _spellings() -> dict[str, list[str]]:
+    """Each terminal as the language writes it, in the grammar's order: a literal as itself
+    ('->'), an alternation of literals as its alternatives ('==', '!=', …), a class of words
+    by TERMINAL_CLASSES; anything else as its pattern's text, never the terminal's name."""
+    spellings = {}
+    for terminal in _parser().terminals:
+        pattern = terminal.pattern
+        if terminal.name in TERMINAL_CLASSES:
+            spellings[terminal.name] = [TERMINAL_CLASSES[terminal.name]]
+        elif pattern.type == "str":
+            spellings[terminal.name] = [f"'{pattern.value}'"]
+        elif match := _ALTERNATIVES.fullmatch(pattern.value):
+            spellings[terminal.name] = [f"'{_unescape(alternative)}'"
+                                        for alternative in re.split(r"(?<!\\)\|", match[1])]
+        else:
+            spellings[terminal.name] = [f"/{pattern.value}/"]
+    spellings["$END"] = [TERMINAL_CLASSES["$END"]]
+    return spellings
+
+
 def _describe_expected(expected) -> str:
-    names = sorted({TERMINAL_NAMES.get(t, repr(t.lower()) if t.isupper() else t) for t in expected})
-    return ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+    spellings = _spellings()
+    classes = [t for t in TERMINAL_CLASSES if t in expected and t not in ("_NL", "$END")]
+    ordered = classes + [t for t in spellings if t in expected and t not in classes]
+    words = list(dict.fromkeys(w for t in ordered for w in spellings[t]))
+    words += [f"'{t}'" for t in sorted(expected) if t not in spellings]  # not a terminal: never
+    return ", ".join(words[:MAX_EXPECTED]) + (", …" if len(words) > MAX_EXPECTED else "")
+
+
+def _got(token) -> str:
+    if token.type == "$END":
+        return "end of file"
+    return repr(str(token).strip()) if str(token).strip() else "end of line"
+
+
+def _hint(token, expected) -> str:
+    """What the parser's "expected" means where a user typed a common slip."""
+    if token.type == "EQUAL" and "COMPARE" in expected:
+        return " (a comparison is written '==')"
+    if token.type == "EQUAL" and "CIRCUMFLEX" in expected:
+        return " (a head pattern has one '=': (H = 7), (H = x), (H = _), (H = ^), (H = *))"
+    return ""
+
+
+def _after_semicolon(text: str, error) -> str:
+    """A hint where the line before the error's ends with ';': the parser read on into it."""
+    lines = text.split("\n")
+    if error.token.type == "$END":
+        return ""
+    previous = next(_code_lines(lines, error.line - 2, -1), None)
+    if previous is None or not _code(lines[previous]).rstrip().endswith(";"):
+        return ""
+    return f" (line {previous + 1} ends with ';', so this line reads as more of its actions)"
+
+
+def _lark_error(text: str):
+    """The parser's first complaint about `text`, or None when it parses."""
+    try:
+        _parser().parse(text)
+    except (lark.exceptions.UnexpectedToken, lark.exceptions.UnexpectedCharacters) as e:
+        return e
+    return None
+
+
+_STRING = re.compile(r'"([^"\\\n]|\\.)*"')
+_CONTINUES = (";", ":", ",", "(", "\\")  # a line ending so goes on on the next line
+
+
+def _code(line: str) -> str:
+    """A line without its comment (a '#' inside a quoted string is text, not a comment)."""
+    blanked = _STRING.sub(lambda m: " " * len(m[0]), line)
+    return line[:blanked.index("#")] if "#" in blanked else line
+
+
+def _code_lines(lines: list[str], start: int, step: int):
+    """Numbers (0-based) of the lines holding code, from `start` going by `step`."""
+    i = start
+    while 0 <= i < len(lines):
+        if _code(lines[i]).strip():
+            yield i
+        i += step
+
+
+def _missing_semicolon(text: str, error) -> tuple[int, int] | None:
+    """Where a ';' probably belongs: the end of the code line before the line `error` starts,
+    when the rule there takes the next line as more actions once that ';' is in."""
+    lines = text.split("\n")
+    line = lines[error.line - 1] if 0 < error.line <= len(lines) else ""
+    if error.token.type == "$END" or line[:error.column - 1].strip():
+        return None
+    previous = next(_code_lines(lines, error.line - 2, -1), None)
+    if previous is None:
+        return None
+    column = len(_code(lines[previous]).rstrip())
+    lines[previous] = lines[previous][:column] + ";" + lines[previous][column:]
+    again = _lark_error("\n".join(lines))
+    if again is not None and (again.line, again.column) <= (error.line, error.column):
+        return None
+    return previous + 1, column + 1
+
+
+def _diagnose(error, work: str, source: str, path: str) -> tuple[Diagnostic, str]:
+    """The diagnostic for the parser's complaint about `work` (the source with the earlier
+    errors' lines set aside, lines and columns unchanged), and `work` set aside past it."""
+    lines = work.split("\n")
+    if isinstance(error, lark.exceptions.UnexpectedCharacters):
+        message = f"unexpected character {work[error.pos_in_stream]!r}"
+    else:
+        got, expected = _got(error.token), _describe_expected(error.expected)
+        message = (f"unexpected {got}; expected {expected}{_hint(error.token, error.expected)}"
+                   f"{_after_semicolon(work, error)}")
+        place = _missing_semicolon(work, error)
+        if place is not None:
+            line, column = place
+            message = (f"missing ';' at the end of this line? line {error.line} goes on with "
+                       f"{got}, more actions of this rule")
+            lines[line - 1] = lines[line - 1][:column - 1] + ";" + lines[line - 1][column - 1:]
+            return Diagnostic(path, line, column, message, source_line(source, line)), "\n".join(lines)
+    line = min(max(error.line, 1), len(lines))
+    if not _code(lines[line - 1]).strip():
+        line = next(_code_lines(lines, line - 1, -1), line - 1) + 1
+    diagnostic = Diagnostic(path, error.line, error.column, message, source_line(source, error.line))
+    return diagnostic, _set_aside(lines, line - 1, error)
+
+
+def _set_aside(lines: list[str], i: int, error) -> str:
+    """Blank the item holding line `i` (the lines before and after it that it continues onto),
+    so that the parser can go on to the next item and report its errors too. A machine's
+    header line becomes a plain header instead, so that its items still have a machine."""
+    first = last = i
+    for j in _code_lines(lines, i - 1, -1):
+        if not _code(lines[j]).rstrip().endswith(_CONTINUES):
+            break
+        first = j
+    while _code(lines[last]).rstrip().endswith(_CONTINUES):
+        last = next(_code_lines(lines, last + 1, 1), last)
+        if last == i or not _code(lines[last]).strip():
+            break
+    header = lines[first].split()[:1] == ["machine"] or (
+        isinstance(error, lark.exceptions.UnexpectedToken) and error.expected <= {"MACHINE", "_NL"})
+    for j in range(first, last + 1):
+        lines[j] = " " * len(lines[j].rstrip("\r"))
+    if header:
+        lines[first] = "machine E()"
+    return "\n".join(lines)
+
+
+def _syntax_errors(text: str, path: str, error) -> list[Diagnostic]:
+    """Every syntax error of `text`, starting with `error` (the parser's first): each line an
+    error is on is set aside and the text parsed again, until it parses."""
+    diagnostics, work = [], text
+    while error is not None and len(diagnostics) < MAX_ERRORS:
+        diagnostic, repaired = _diagnose(error, work, text, path)
+        if diagnostic in diagnostics or repaired == work:
+            break
+        diagnostics.append(diagnostic)
+        work, error = repaired, _lark_error(repaired)
+    return diagnostics
 
 
 def parse(source: str, path: str = "<string>") -> list[ast.Machine]:
-    """Parse .tm source text into machines. Raises TmSyntaxError with a positioned message."""
+    """Parse .tm source text into machines. Raises TmSyntaxError holding every syntax error
+    found (each positioned), the first one first."""
     if not isinstance(source, str):
         raise TypeError(f"parse() takes the source text as str, not {type(source).__name__}")
     text = source if source.endswith("\n") else source + "\n"
     try:
         tree = _parser().parse(text)
-    except lark.exceptions.UnexpectedToken as e:
-        got = "end of file" if e.token.type == "$END" else repr(str(e.token).strip() or "end of line")
-        message = f"unexpected {got}; expected {_describe_expected(e.expected)}"
-        raise TmSyntaxError(Diagnostic(path, e.line, e.column, message, source_line(text, e.line))) from None
-    except lark.exceptions.UnexpectedCharacters as e:
-        message = f"unexpected character {text[e.pos_in_stream]!r}"
-        raise TmSyntaxError(Diagnostic(path, e.line, e.column, message, source_line(text, e.line))) from None
+    except (lark.exceptions.UnexpectedToken, lark.exceptions.UnexpectedCharacters) as e:
+        raise TmSyntaxError(*_syntax_errors(text, path, e)) from None
     except lark.exceptions.UnexpectedEOF:
         lines = text.splitlines()
         raise TmSyntaxError(Diagnostic(path, len(lines), len(lines[-1]) + 1 if lines else 1,
