@@ -272,7 +272,7 @@ def _hint(token, expected) -> str:
 def _after_semicolon(text: str, error) -> str:
     """A hint where the line before the error's ends with ';': the parser read on into it."""
     lines = text.split("\n")
-    if error.token.type == "$END":
+    if error.token.type == "$END" or ";" in _code(lines[error.line - 1])[:error.column - 1]:
         return ""
     previous = next(_code_lines(lines, error.line - 2, -1), None)
     if previous is None or not _code(lines[previous]).rstrip().endswith(";"):

@@ -2,6 +2,8 @@
 with the project's own error, positioned; bad operands, unknown machines and missing files
 are clear one-line errors with exit code 2."""
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -9,7 +11,7 @@ from caef_dsl.check import check
 from caef.cli import main
 from caef_dsl.errors import CaefError, SourceError
 from caef_dsl.machine_set import MACHINES_DIR
-from caef_dsl.syntax import parse
+from caef_dsl.syntax import _parser, parse
 
 SOURCES = {p.name: p.read_text() for p in sorted(MACHINES_DIR.glob("*.tm"))}
 TOKENS = ["machine", "head", "on", "register", "in", "output", "result", "start", "halt", "->",
@@ -22,17 +24,43 @@ TOKENS = ["machine", "head", "on", "register", "in", "output", "result", "start"
 MACHINES = {m.name: m for source in SOURCES.values() for m in parse(source)}
 
 
+# The parser's names for its terminals (NAME, CIRCUMFLEX, __ANON_1, _NL, …): never in a message,
+# except where the user's own text has that word (a register called OUTPUT).
+# A name lowercased and quoted counts too ('circumflex'), unless the language spells a keyword so.
+LITERALS = {t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}
+TERMINALS = {form for t in _parser().terminals for form in (t.name, f"'{t.name.lower()}'")
+             if form.strip("'") not in LITERALS} | {"$END"}
+
+
+def assert_in_the_languages_words(message: str, text: str):
+    assert "__anon" not in message.lower() and "_NL" not in message, message
+    for name in TERMINALS:
+        if re.search(rf"(?<![\w$]){re.escape(name)}(?!\w)", message):
+            assert re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text), (name, message)
+
+
+def test_the_internal_name_check_catches_the_old_messages():
+    for old in ["unexpected '='; expected '__anon_1'", "expected 'circumflex', 'star', a name"]:
+        with pytest.raises(AssertionError):
+            assert_in_the_languages_words(old, "machine F(a)\n")
+    assert_in_the_languages_words("unexpected 'OUTPUT'; expected 'state', 'machine'", "OUTPUT")
+
+
 def parse_and_check(text: str):
     checked = {name: m for name, m in MACHINES.items() if name in ("ADD", "LESS_THAN")}
     try:
         machines = parse(text, "fuzz.tm")
     except SourceError as e:
         assert e.diagnostic.line >= 1 and "fuzz.tm" in str(e)
+        for diagnostic in getattr(e, "diagnostics", [e.diagnostic]):
+            assert diagnostic.line >= 1 and "^" in str(diagnostic) or not diagnostic.source_line
+            assert_in_the_languages_words(diagnostic.message, text)
         return
     for m in machines:
         checked[m.name] = m
     for diagnostic in check(checked):
         assert diagnostic.line >= 1 and diagnostic.message
+        assert_in_the_languages_words(diagnostic.message, text)
 
 
 @st.composite
@@ -41,8 +69,13 @@ def mutated(draw):
     for _ in range(draw(st.integers(1, 4))):
         i = draw(st.integers(0, len(text)))
         j = draw(st.integers(i, min(len(text), i + 30)))
-        action = draw(st.sampled_from(["delete", "insert", "replace", "swap_lines"]))
-        if action == "delete":
+        action = draw(st.sampled_from(["delete", "insert", "replace", "swap_lines", "swap_words"]))
+        if action == "swap_words":  # two neighbouring tokens trade places
+            words = re.split(r"([ \t]+)", text)
+            k = draw(st.integers(0, max(0, len(words) - 3)))
+            words[k:k + 3:2] = words[k:k + 3:2][::-1]
+            text = "".join(words)
+        elif action == "delete":
             text = text[:i] + text[j:]
         elif action == "insert":
             text = text[:i] + draw(st.sampled_from(TOKENS)) + text[i:]
@@ -163,3 +196,64 @@ def test_conditional_goto_must_be_readable(tmp_path, capsys):
                    "  q0 if a != 0: -> q1\n  q1: -> qH\n")
     assert main(["check", str(bad)]) == 2
     assert "their commands read the same" in capsys.readouterr().err
+
+
+HEADER = "machine F(a)\n  head H on a\n  register R\n  result R\n  start q0\n  halt qH\n"
+
+
+def syntax_errors(text: str) -> list[str]:
+    with pytest.raises(SourceError) as info:
+        parse(HEADER + text, "f.tm")
+    return [f"{d.line}:{d.column}: {d.message}" for d in info.value.diagnostics]
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("  q0 if R = 0: -> qH\n",
+     "7:11: unexpected '='; expected '==', '!=', '<=', '>=', '<', '>', '+', '-', '//', '*', … "
+     "(a comparison is written '==')"),
+    ("  q0 (H == x): -> qH\n",
+     "7:10: unexpected '='; expected a name, a number, '^', '*' "
+     "(a head pattern has one '=': (H = 7), (H = x), (H = _), (H = ^), (H = *))"),
+    ("  q0: R := 1 -> qH\n", "7:15: unexpected '>'; expected a name, a number, '(', '-'"),
+    ("  register X in 0..\n", "7:20: unexpected end of line; expected a number"),
+    ("  q0: move H € -> qH\n", "7:14: unexpected character '€'"),
+    ("  q0 (H = 1): move H right\n      -> q0\n",
+     "7:27: missing ';' at the end of this line? line 8 goes on with '->', more actions of this rule"),
+    ("  q0 (H = 1): move H right;\n  q1: -> qH\n",
+     "8:5: unexpected ':'; expected ':=' (line 7 ends with ';', so this line reads as more of its actions)"),
+])
+def test_syntax_errors_in_the_languages_words(rule, message):
+    assert syntax_errors(rule) == [message]
+
+
+def test_every_syntax_error_of_a_file_is_reported(tmp_path, capsys):
+    bad = tmp_path / "bad.tm"
+    bad.write_text(HEADER + "  q0 (H = 1): move H right\n      -> q0\n  q0 (H == 2): -> qH\n"
+                   "  q0 if R = 0: -> qH\n  q1: call ADD(a, 1 -> R; -> qH\n"
+                   "machine G(a\n  register R\n  q0: -> qH\n  q0: -> -> qH\n")
+    assert main(["check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert [line.split(": error")[0] for line in err.splitlines() if ": error: " in line] == [
+        f"{bad}:{n}" for n in ("7:27", "9:10", "10:11", "11:22", "12:12", "15:10")]
+    assert err.endswith("6 problem(s) found\n") and sum(line.strip() == "^" for line in err.splitlines()) == 6
+
+
+def test_a_file_of_good_lines_after_a_broken_header_gives_one_error():
+    with pytest.raises(SourceError) as info:
+        parse("mchine F(a)\n" + HEADER.split("\n", 1)[1] + "  q0: -> qH\n", "f.tm")
+    assert [str(d).splitlines()[0] for d in info.value.diagnostics] == [
+        "f.tm:1:1: error: unexpected 'mchine'; expected end of line, 'machine'"]
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("  q0 (H = y): call ADD(a, y) -> R; -> qH\n",
+     "7:27: a call's arguments can name operands, registers and heads, not the pattern variable y: "
+     "pass the head H it reads"),
+    ("  q0: let s = 3; call ADD(a, s) -> R; -> qH\n",
+     "7:30: a call's arguments can name operands, registers and heads, not the let name s: "
+     "set a register to it in an earlier action and pass the register"),
+    ("  q0: call ADD(a, z) -> R; -> qH\n", "7:19: unknown name z"),
+])
+def test_a_call_argument_says_what_a_call_may_pass(rule, message):
+    machines = {m.name: m for m in parse(HEADER + rule, "f.tm")} | {"ADD": MACHINES["ADD"]}
+    assert [f"{d.line}:{d.column}: {d.message}" for d in check(machines)] == [message]
