@@ -250,7 +250,6 @@ def _describe_expected(expected) -> str:
     classes = [t for t in TERMINAL_CLASSES if t in expected and t not in ("_NL", "$END")]
     ordered = classes + [t for t in spellings if t in expected and t not in classes]
     words = list(dict.fromkeys(w for t in ordered for w in spellings[t]))
-    words += [f"'{t}'" for t in sorted(expected) if t not in spellings]  # not a terminal: never
     return ", ".join(words[:MAX_EXPECTED]) + (", …" if len(words) > MAX_EXPECTED else "")
 
 
@@ -360,9 +359,10 @@ def _set_aside(lines: list[str], i: int, error) -> str:
             break
         first = j
     while _code(lines[last]).rstrip().endswith(_CONTINUES):
-        last = next(_code_lines(lines, last + 1, 1), last)
-        if last == i or not _code(lines[last]).strip():
+        following = next(_code_lines(lines, last + 1, 1), None)
+        if following is None:
             break
+        last = following
     header = lines[first].split()[:1] == ["machine"] or (
         isinstance(error, lark.exceptions.UnexpectedToken) and error.expected <= {"MACHINE", "_NL"})
     for j in range(first, last + 1):
