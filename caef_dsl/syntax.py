@@ -31,9 +31,6 @@ def _pos(meta_or_token) -> ast.Pos:
     return ast.Pos(getattr(meta_or_token, "line", 0) or 0, getattr(meta_or_token, "column", 0) or 0)
 
 
-def _unquote(token: str) -> str:
-    body = token[1:-1]
-    return body.encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\" in body else body
 
 
 @v_args(meta=True)
@@ -41,6 +38,7 @@ class _ToAst(Transformer):
     def __init__(self, path: str, source: str):
         super().__init__()
         self.path, self.source = path, source
+        self.problems: list[Diagnostic] = []  # every one is reported, after the whole tree
 
     # -- expressions
     def int_literal(self, meta, c):
@@ -136,7 +134,7 @@ class _ToAst(Transformer):
 
     # -- rendering
     def render_text(self, meta, c):
-        return ast.Text(_unquote(c[0]), _pos(c[0]))
+        return ast.Text(self._unquote(c[0]), _pos(c[0]))
 
     def render_name(self, meta, c):
         return ast.Ref(str(c[0]), None, None, _pos(c[0]))
@@ -146,7 +144,7 @@ class _ToAst(Transformer):
 
     def render_fallback(self, meta, c):
         ref = c[0]
-        return ast.Ref(ref.name, ref.view, _unquote(c[1]), ref.pos)
+        return ast.Ref(ref.name, ref.view, self._unquote(c[1]), ref.pos)
 
     def render_state(self, meta, c):
         return ast.StateName(_pos(meta))
@@ -176,10 +174,10 @@ class _ToAst(Transformer):
         return ("halt", str(c[0]), _pos(c[0]))
 
     def command_decl(self, meta, c):
-        return ("command_prefix", _unquote(c[0]), _pos(c[0]))
+        return ("command_prefix", self._unquote(c[0]), _pos(c[0]))
 
     def require_decl(self, meta, c):
-        return ast.Require(c[0], _unquote(c[1]), _pos(meta))
+        return ast.Require(c[0], self._unquote(c[1]), _pos(meta))
 
     def operands(self, meta, c):
         return tuple(str(t) for t in c)
@@ -211,10 +209,20 @@ class _ToAst(Transformer):
     def start(self, meta, c):
         return list(c)
 
+    def _unquote(self, token) -> str:
+        body = token[1:-1]
+        if "\\" not in body:
+            return body
+        try:
+            return body.encode("latin-1", "backslashreplace").decode("unicode_escape")
+        except UnicodeDecodeError as e:
+            self._fail(token, f"a quoted string has a bad escape ({e.reason})")
+            return body
+
     def _fail(self, where, message: str):
         pos = where if isinstance(where, ast.Pos) else _pos(where)
-        raise TmSyntaxError(Diagnostic(self.path, pos.line, pos.column, message,
-                                       source_line(self.source, pos.line)))
+        self.problems.append(Diagnostic(self.path, pos.line, pos.column, message,
+                                        source_line(self.source, pos.line)))
 
 
 _ALTERNATIVES = re.compile(r"\(\?:((?:[^()|\\]|\\.)+(?:\|(?:[^()|\\]|\\.)+)*)\)")
@@ -399,12 +407,11 @@ def parse(source: str, path: str = "<string>") -> list[ast.Machine]:
         lines = text.splitlines()
         raise TmSyntaxError(Diagnostic(path, len(lines), len(lines[-1]) + 1 if lines else 1,
                                        "unexpected end of file")) from None
-    try:
-        return _ToAst(path, source).transform(tree)
-    except lark.exceptions.VisitError as e:
-        if isinstance(e.orig_exc, TmSyntaxError):
-            raise e.orig_exc from None
-        raise
+    to_ast = _ToAst(path, source)
+    machines = to_ast.transform(tree)
+    if to_ast.problems:
+        raise TmSyntaxError(*sorted(to_ast.problems, key=lambda d: (d.line, d.column)))
+    return machines
 
 
 def parse_file(path: str | Path) -> list[ast.Machine]:

@@ -18,7 +18,7 @@ TOKENS = ["machine", "head", "on", "register", "in", "output", "result", "start"
           "call", "put", "move", "left", "right", "finish", "let", ":=", ";", ":", "(", ")", ",",
           "=", "_", "^", "*", "if", "else", "and", "or", "not", "//", "%", "0", "9", "99999",
           "q1", "qH", "HEAD1", "OUTPUT", "C", "x", '"', '"text"', "render", "as", "state", "\n",
-          "#", "\t", "  ", "ADD", "fill(", "len(", "€", "\\", "\x00"]
+          "#", "\t", "  ", "ADD", "fill(", "len(", "€", "\\", "\\x", "\x00"]
 
 
 MACHINES = {m.name: m for source in SOURCES.values() for m in parse(source)}
@@ -262,3 +262,9 @@ def test_a_call_argument_says_what_a_call_may_pass(rule, message):
 def test_an_error_in_an_item_that_runs_to_the_end_of_the_file_ends_the_report():
     # Setting aside an item whose lines all end in ';' once never stopped looking for its end.
     assert syntax_errors("  q0: move H €;\n  -> q1;\n  move H;\n") == ["7:14: unexpected character '€'"]
+
+
+def test_the_errors_found_after_parsing_are_all_reported_in_order():
+    assert syntax_errors("  q0 (H = 12): -> qH\n  start q1\n  render q0 as \"\\x\" H\n") == [
+        "7:11: a head reads one digit; 12 is not a digit", "8:9: 'start' is declared twice in F",
+        "9:16: a quoted string has a bad escape (truncated \\xXX escape)"]
