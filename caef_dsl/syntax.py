@@ -269,9 +269,14 @@ def _got(token) -> str:
 
 def _hint(token, expected) -> str:
     """What the parser's "expected" means where a user typed a common slip."""
-    if token.type == "EQUAL" and "COMPARE" in expected:
+    words = {word for terminal in expected for word in _spellings().get(terminal, ())}
+    if str(token) != "=":
+        return ""
+    if "'=='" in words:
         return " (a comparison is written '==')"
-    if token.type == "EQUAL" and "CIRCUMFLEX" in expected:
+    if "':='" in words:
+        return " (a register is set with ':=')"
+    if "'^'" in words:
         return " (a head pattern has one '=': (H = 7), (H = x), (H = _), (H = ^), (H = *))"
     return ""
 
