@@ -11,7 +11,7 @@ from typing import Callable
 
 from .configuration import Configuration, GotoSite, OutputTape, Trace, names
 from .errors import OutOfRange, RunError
-from .values import Digits, as_number, barred
+from .values import Digits, Text, as_number, barred
 
 CallRunner = Callable[[str, list[Digits]], tuple[object, "Trace | None"]]
 
@@ -113,8 +113,11 @@ def located(error: OutOfRange, config: Configuration, step: int) -> OutOfRange:
     return error
 
 
-def argument(value) -> Digits:
-    """A call argument as the callee's tape: the number it spells, without leading zeros."""
+def argument(value) -> Digits | Text:
+    """A call argument as the callee's tape: the number it spells, without leading zeros; a
+    text tape as it is."""
+    if value.__class__ is Text:
+        return value
     if value.__class__ is Digits:
         trimmed = value.rstrip("0")
         return value if trimmed == value and value else Digits(trimmed or "0")

@@ -2,7 +2,10 @@
 
 `45+67=` becomes the first step the executor reads (the q0 state line and q0 command), and
 the halting state line becomes `45+67=112` again — the paper's `TMAligner`. The rule aligner
-here is deterministic; a trained aligner (trainer side) learns the same pairs.
+here is deterministic; a trained aligner (trainer side) learns the same pairs in one shot.
+The text machines (`machines/align.tm`, `align_long.tm`) do the same on the finite control:
+they read the expression as a text tape and print the result, one decision at a time
+(docs/design.md, "Text in, text out").
 """
 from __future__ import annotations
 
@@ -17,12 +20,20 @@ from .render import renderer, result_token
 FAMILIES = {
     "paper": {"+": "add", "-": "sub", "*": "mul", "//": "div", "==": "equal", ">": "greater_than",
               "<": "less_than"},
-    "long": {"+": "add", "-": "sub", "*": "long_mul", "//": "long_div", "==": "equal",
+    "long": {"+": "add", "-": "sub", "*": "long_mul", "//": "long_div", "%": "long_mod", "==": "equal",
              ">": "greater_than", "<": "less_than"},
 }
+# The machine of each family that reads `A op B=` as text and prints the result.
+TEXT_MACHINES = {"paper": "align", "long": "align_long"}
+# The paper's Table 2 splits a run into aligner (I), executor and aligner (O). In a text
+# machine's run: the machines that read the text, and where the printing is done (DECIMAL,
+# and the text machines' states after the operator's call).
+INPUT_ALIGNERS = ("ALIGN", "ALIGN_LONG", "LEFT_OPERAND", "RIGHT_OPERAND")
+OUTPUT_ALIGNERS = ("DECIMAL",)
+OUTPUT_STATES = ("number", "truth")
 # Machine (file stem) → the operator of its expressions: the aligner data's and the runtime's.
 OPERATORS = {stem: op for family in FAMILIES.values() for op, stem in family.items()}
-EXPRESSION = re.compile(r"\s*(\d+)\s*(\+|-|\*|//|==|>|<)\s*(\d+)\s*=?\s*")
+EXPRESSION = re.compile(r"\s*(\d+)\s*(\+|-|\*|//|%|==|>|<)\s*(\d+)\s*=?\s*")
 
 
 class ExpressionError(CaefError):
@@ -42,18 +53,41 @@ class Expression:
     def machine(self, family: str = "paper") -> str:
         if family not in FAMILIES:
             raise ExpressionError(f"unknown machine family {family!r} (known: {', '.join(FAMILIES)})")
+        if self.op not in FAMILIES[family]:
+            other = next(f for f in FAMILIES if self.op in FAMILIES[f])
+            raise ExpressionError(f"{self.op} is not an operator of the {family} machines: use --family {other}")
         return FAMILIES[family][self.op]
+
+
+def text_entries(machines, name: str) -> list[tuple[str, str]] | None:
+    """What a machine with a text operand reads: (operator machine, operator) pairs whose
+    problems, written `A op B=`, are its problems — its family's operators for a text machine
+    (ALIGN: the paper's), every operator for another (LEFT_OPERAND); None for a machine of
+    numbers."""
+    machine = machines.machines[name]
+    if not {t.name for t in machine.texts} & set(machine.operands):
+        return None
+    stem = {n: s for s, n in machines.by_file.items()}.get(name)
+    family = next((f for f, text in TEXT_MACHINES.items() if text == stem), None)
+    table = FAMILIES[family] if family else {op: s for f in FAMILIES.values() for op, s in f.items()}
+    return [(machines.resolve(s), op) for op, s in table.items() if s in machines.by_file]
+
+
+def family_of(stem: str) -> str:
+    """The family whose text machine enters machine `stem` by its operator: the long one,
+    except for the paper's own MUL and DIV."""
+    return "long" if stem in FAMILIES["long"].values() else "paper"
 
 
 def parse_expression(text: str) -> Expression:
     m = EXPRESSION.fullmatch(text)
     if not m:
-        raise ExpressionError(f"not an expression of the form A op B= (op one of + - * // == > <): {text!r}")
+        raise ExpressionError(f"not an expression of the form A op B= (op one of + - * // % == > <): {text!r}")
     a, op, b = m.groups()
     a, b = a.lstrip("0") or "0", b.lstrip("0") or "0"
     if op == "-" and int(a) < int(b):
         raise OperandError(f"{text.strip()}: subtraction needs a >= b (results are non-negative)")
-    if op == "//" and int(b) == 0:
+    if op in ("//", "%") and int(b) == 0:
         raise OperandError(f"{text.strip()}: division by zero")
     return Expression(a, op, b)
 

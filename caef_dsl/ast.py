@@ -99,13 +99,17 @@ def free_names(expr: Expr) -> set[str]:
 
 # ---- rules -------------------------------------------------------------------------------
 
-SYMBOLS = ("^", "_") + tuple("0123456789")  # what a head or read output can read
+# What a head or read output can read: the start, the blank, digits, and the other characters
+# of a text tape (`text t`: an expression such as `45+67=`, read as written).
+TEXT_CHARACTERS = tuple("+-*/%=<>()")
+SYMBOLS = ("^", "_") + tuple("0123456789") + TEXT_CHARACTERS
 
 
 @dataclass(frozen=True)
 class Pattern:
     """What one head must read. kind: bind (any digit, named), digit, blank (`_`, past the
-    end), start (`^`, before the first cell), any (`*`)."""
+    end), start (`^`, before the first cell), any (`*`), characters (`"+-"`: any one of them,
+    on a text tape)."""
     head: str
     kind: str
     value: str | int | None = None
@@ -117,6 +121,8 @@ class Pattern:
             return symbol.isdigit()
         if self.kind == "digit":
             return symbol == str(self.value)
+        if self.kind == "characters":
+            return symbol in self.value
         return self.kind == "any" or symbol == {"blank": "_", "start": "^"}[self.kind]
 
 
@@ -241,6 +247,14 @@ class Output:
 
 
 @dataclass(frozen=True)
+class TextTape:
+    """`text NAME`: the operand or output NAME holds characters as written (`45+67=`), not a
+    number's digits least significant first."""
+    name: str
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
 class Require:
     condition: Expr
     message: str
@@ -258,6 +272,7 @@ class Machine:
     start: str | None = None
     halt: str | None = None
     requires: tuple[Require, ...] = ()
+    texts: tuple[TextTape, ...] = ()
     command_prefix: str | None = None
     rules: tuple[Rule, ...] = ()
     renders: tuple[Render, ...] = ()

@@ -112,6 +112,13 @@ class _MachineCheck:
             self.error(m.position_of("result"), f"result {m.result} is not a register or output")
         if m.start is not None and m.start == m.halt:
             self.error(m.position_of("start"), "the start state is the halt state")
+        for t in m.texts:
+            if t.name not in m.operands and t.name not in self.outputs:
+                self.error(t.pos, f"text {t.name}: only an operand or an output can be a text tape")
+
+    def _tape_of(self, head: str) -> str:
+        """The operand a head reads, or the output tape itself."""
+        return self.heads[head].operand if head in self.heads else head
 
     def _expr(self, expr, scope: set[str], pos: ast.Pos, out_of_scope: dict[str, str] | None = None):
         """Report the unknown names and functions of `expr`; `out_of_scope` says why a name
@@ -144,6 +151,9 @@ class _MachineCheck:
             if p.head in seen_heads:
                 self.error(p.pos, f"{p.head} has two patterns in one rule")
             seen_heads.add(p.head)
+            if p.kind == "characters" and self._tape_of(p.head) not in {t.name for t in m.texts}:
+                self.error(p.pos, f"{p.head} is not on a text tape: only a head on one (`text NAME`) "
+                                  f"reads characters like {p.value!r}")
             if p.kind == "bind":
                 if p.value in scope:
                     self.error(p.pos, f"pattern variable {p.value} shadows a declared name")

@@ -218,7 +218,8 @@ def run_trace(args) -> int:
 def _rule_label(rule: ast.Rule) -> str:
     parts = []
     for p in rule.patterns:
-        shown = {"bind": p.value, "digit": p.value, "blank": "_", "start": "^", "any": "*"}[p.kind]
+        shown = {"bind": p.value, "digit": p.value, "blank": "_", "start": "^", "any": "*",
+                 "characters": f'"{p.value}"'}[p.kind]
         parts.append(f"{p.head}={shown}")
     label = ", ".join(parts)
     if rule.condition is not None:

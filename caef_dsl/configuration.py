@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, NamedTuple
 
-from .values import Digits, barred
+from .values import Digits, Text, barred
 
 
 class OutputTape(NamedTuple):
@@ -34,6 +34,10 @@ class OutputTape(NamedTuple):
     def value(self) -> Digits:
         cells = self.cells + self.pending if self.pending not in (None, "0") else self.cells
         return Digits(cells or "0")
+
+    def text(self) -> Text:
+        """The tape as a text tape's value: the characters written, in order."""
+        return Text(self.cells + (self.pending or ""))
 
     def appended(self, digits: str) -> "OutputTape":
         """The tape with `digits` committed after its cells, the head past them."""
@@ -59,7 +63,8 @@ def names(exe: "Executable", operands, heads, registers) -> dict:
     env.update(zip(exe.register_names, registers))
     for name, tape_index, position in zip(exe.head_names, exe.head_tapes, heads):
         tape = operands[tape_index]
-        env[name] = int(tape[position]) if 0 <= position < len(tape) else None
+        cell = tape[position] if 0 <= position < len(tape) else None
+        env[name] = int(cell) if cell is not None and cell.isdigit() else cell
     return env
 
 
@@ -85,7 +90,8 @@ class Configuration(NamedTuple):
         if name in exe.register_index:
             return self.registers[exe.register_index[name]]
         if name in exe.output_index:
-            return self.outputs[exe.output_index[name]].value()
+            i = exe.output_index[name]
+            return self.outputs[i].text() if exe.text_outputs[i] else self.outputs[i].value()
         return self.operands[exe.operand_names.index(name)]
 
     @property

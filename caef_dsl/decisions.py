@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .align import Expression, text_entries
 from .interpreter import run
 from .machine_set import MachineSet
 from .sampling import capacity, class_key, class_pairs, machine_constraint, parse_lengths
@@ -22,14 +23,26 @@ def decisions(machines: MachineSet, name: str, classes: list[tuple[int, int | No
     """The decisions of `per_class` seeded problems of each class (len a, len b) of machine
     `name` (declared), drawn by the sampler `caef compile` uses, a tenth of them (at least one)
     edge cases: carry chains and zeros are where a new decision would show first."""
-    constraint = machine_constraint(machines, name)
     found: set[Decision] = set()
     for la, lb in classes:
+        for operands in problems(machines, name, la, lb, per_class, seed):
+            trace = run(machines.executables, name, operands)
+            found.update((e.machine, e.prompt, e.completion) for e in executor_examples(trace, "head", callees=True))
+    return found
+
+
+def problems(machines: MachineSet, name: str, la: int, lb: int | None, per_class: int, seed: int) -> list[list]:
+    """The operands of up to `per_class` problems of a class, a tenth of them edge cases. A
+    machine that reads text reads the problems of each operator machine it enters, written
+    `A op B=` (align.text_entries)."""
+    entries = text_entries(machines, name)
+    found = []
+    for machine, op in entries or [(name, None)]:
+        constraint = machine_constraint(machines, machine)
         count = min(per_class, capacity(constraint, la, lb))
         edges = max(1, count // 10) if count else 0
-        for a, b in class_pairs(constraint, la, lb, count, edges, class_key(seed, name, la, lb)):
-            trace = run(machines.executables, name, [a] if b is None else [a, b])
-            found.update((e.machine, e.prompt, e.completion) for e in executor_examples(trace, "head", callees=True))
+        for a, b in class_pairs(constraint, la, lb, count, edges, class_key(seed, machine, la, lb)):
+            found.append([Expression(str(a), op, str(b)).text] if op else [a] if b is None else [a, b])
     return found
 
 
@@ -37,7 +50,7 @@ def classes(machines: MachineSet, name: str, lengths: str, mixed: bool = False) 
     """Every (len a, len b) of `lengths`; with `mixed`, also each length against 1 and 2 digits
     both ways (a long operand meets a short one: MUL's b stays under 30)."""
     ns = parse_lengths(lengths)
-    if len(machines.machines[name].operands) == 1:
+    if len(machines.machines[name].operands) == 1 and text_entries(machines, name) is None:
         return [(n, None) for n in ns]
     pairs = [(a, b) for a in ns for b in ns] if not mixed else [(n, n) for n in ns]
     if mixed:

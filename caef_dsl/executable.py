@@ -18,7 +18,9 @@ from .errors import NoRuleFires, OperandError, RequirementFailed, RunError
 from .expressions import evaluator
 from .fast_paths import FastPaths
 from .finite import moved_name
-from .values import as_number, operand
+from .values import as_number, operand, text_operand
+
+TEXT_ALPHABET = "0123456789" + "".join(ast.TEXT_CHARACTERS)
 
 
 class ExecutableRule:
@@ -111,6 +113,8 @@ class Executable:
         self.head_view = head_view
         self.name = machine.name
         self.operand_names = list(machine.operands)
+        texts = {t.name for t in machine.texts}
+        self.text_operands = tuple(n in texts for n in self.operand_names)
         self.head_names = [h.name for h in machine.heads]
         self.head_tapes = tuple(self.operand_names.index(h.operand) for h in machine.heads)
         self.head_index = {n: i for i, n in enumerate(self.head_names)}
@@ -118,6 +122,7 @@ class Executable:
         self.register_index = {n: i for i, n in enumerate(self.register_names)}
         self.domains = tuple(r.domain for r in machine.registers)  # (low, high) or None
         self.output_names = [o.name for o in machine.outputs]
+        self.text_outputs = tuple(n in texts for n in self.output_names)
         self.output_index = {n: i for i, n in enumerate(self.output_names)}
         patterned = {p.head for rule in machine.rules for p in rule.patterns}
         self.read_outputs = tuple(i for i, n in enumerate(self.output_names) if n in patterned)
@@ -158,7 +163,9 @@ class Executable:
         if len(operands) != len(self.operand_names):
             raise OperandError(f"{self.name} takes {len(self.operand_names)} operand(s) "
                                f"({', '.join(self.operand_names)}), got {len(operands)}")
-        config = Configuration(self, self.start, tuple(map(operand, operands)), *self._blank)
+        tapes = tuple(text_operand(v, TEXT_ALPHABET) if text else operand(v)
+                      for v, text in zip(operands, self.text_operands))
+        config = Configuration(self, self.start, tapes, *self._blank)
         if self.requires:
             env = config.env()
             for condition, message in self.requires:

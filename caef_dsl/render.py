@@ -18,12 +18,12 @@ from . import ast, values
 from .errors import TextParseError
 from .configuration import Configuration, GotoSite, OutputTape, Trace
 from .executable import Executable
-from .values import Digits, as_number, display
+from .values import Digits, Text, as_number, display
 
 HALT_COMMAND = "No command to execute. Halt state."
 DEFAULT_COMMAND_PREFIX = "CMD "
 VIEWS = ("marked", "digits", "value")
-_BARS = r"(?:\|\d)*"
+_BARS = r"(?:\|[0-9+\-*/%=<>()])*"  # a barred tape: digits, or a text tape's characters
 
 
 # Operand tapes come back in every line of a trace: their barred forms are kept.
@@ -288,6 +288,10 @@ class Renderer:
             self._readers[state] = reader
         return reader
 
+    def _tape(self, operand: int, barred_cells: str) -> Digits | Text:
+        cells = barred_cells.replace("|", "")
+        return Text(cells) if self.exe.text_operands[operand] else Digits(cells)
+
     def parse_state_line(self, text: str) -> Configuration:
         """A state line → the configuration it shows (what it does not show is unset)."""
         exe = self.exe
@@ -313,10 +317,10 @@ class Renderer:
                 if view == "marked" and m.group(group + "s") is None and m.group(group + "l") is not None:
                     left, right = m.group(group + "l"), m.group(group + "r")
                     heads[i] = len(left) // 2
-                    operands[tape] = operands[tape] or Digits((left + right).replace("|", ""))
+                    operands[tape] = operands[tape] or self._tape(tape, left + right)
                 else:
                     raw = m.group(group + "s") if view == "marked" else m.group(group)
-                    operands[tape] = operands[tape] or Digits((raw or "").replace("|", ""))
+                    operands[tape] = operands[tape] or self._tape(tape, raw or "")
             elif kind == "output":
                 raw = m.group(group) or ""
                 outputs[exe.output_index[name]] = OutputTape(raw.replace("|", ""), None, raw)
@@ -324,7 +328,7 @@ class Renderer:
                 registers[exe.register_index[name]] = _read_value(m.group(group))
             else:
                 i = exe.operand_names.index(name)
-                operands[i] = operands[i] or Digits((m.group(group) or "").replace("|", ""))
+                operands[i] = operands[i] or self._tape(i, m.group(group) or "")
         missing = [n for n, v in zip(exe.operand_names, operands) if v is None]
         if missing:
             raise TextParseError(f"the {state} line of {exe.name} does not show operand(s) {', '.join(missing)}")

@@ -98,6 +98,14 @@ class _ToAst(Transformer):
     def any_pattern(self, meta, c):
         return ("any", None)
 
+    def characters_pattern(self, meta, c):
+        chars = self._unquote(c[0])
+        wrong = sorted(set(chars) - set(ast.TEXT_CHARACTERS))
+        if not chars or wrong:
+            self._fail(c[0], f"a quoted pattern lists characters of a text tape "
+                             f"({''.join(ast.TEXT_CHARACTERS)}), not {''.join(wrong) or 'nothing'}")
+        return ("characters", chars)
+
     def pattern(self, meta, c):
         kind, value = c[1]
         return ast.Pattern(str(c[0]), kind, value, _pos(c[0]))
@@ -164,6 +172,9 @@ class _ToAst(Transformer):
     def output_decl(self, meta, c):
         return ast.Output(str(c[0]), _pos(c[0]))
 
+    def text_decl(self, meta, c):
+        return ast.TextTape(str(c[0]), _pos(c[0]))
+
     def result_decl(self, meta, c):
         return ("result", str(c[0]), _pos(c[0]))
 
@@ -185,11 +196,11 @@ class _ToAst(Transformer):
     def machine(self, meta, c):
         name, operands, items = str(c[0]), c[1] or (), c[2:]
         parts: dict[str, list] = {"heads": [], "registers": [], "outputs": [], "requires": [],
-                                  "rules": [], "renders": []}
+                                  "texts": [], "rules": [], "renders": []}
         single: dict[str, object] = {}
         decl_pos: list[tuple[str, ast.Pos]] = []
         kinds = {ast.Head: "heads", ast.Register: "registers", ast.Output: "outputs",
-                 ast.Require: "requires", ast.Rule: "rules", ast.Render: "renders"}
+                 ast.Require: "requires", ast.TextTape: "texts", ast.Rule: "rules", ast.Render: "renders"}
         for item in items:
             if isinstance(item, tuple):
                 key, value, pos = item

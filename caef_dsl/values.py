@@ -1,5 +1,6 @@
-"""The values machines compute with: small integers, booleans, and `Digits` — a number as the
-digits of a tape, least significant first, exactly as written (leading zeros kept)."""
+"""The values machines compute with: small integers, booleans, `Digits` — a number as the
+digits of a tape, least significant first, exactly as written (leading zeros kept) — and
+`Text`, the characters of a text tape as written (`45+67=`)."""
 from __future__ import annotations
 
 from .errors import OperandError
@@ -40,6 +41,26 @@ class Digits(str):
         return f"Digits({self.decimal})"
 
 
+class Text(str):
+    """A text tape's cells, first character first: the expression `45+67=` as typed."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Text({str(self)!r})"
+
+
+def text_operand(value, alphabet: str) -> Text:
+    """A text given by a user as a text tape: characters of `alphabet` only."""
+    if not isinstance(value, str):
+        raise OperandError(f"a text operand is text, got {value!r}")
+    text = "".join(value.split())
+    wrong = sorted(set(text) - set(alphabet))
+    if wrong:
+        raise OperandError(f"{value!r} holds {''.join(wrong)!r}: a text tape holds digits and {alphabet[10:]}")
+    return Text(text)
+
+
 def operand(value) -> Digits:
     """An operand given by a user (int, decimal string, or Digits) as a tape."""
     if isinstance(value, Digits):
@@ -70,4 +91,4 @@ def display(value) -> str:
         return ""
     if isinstance(value, Digits):
         return value.barred
-    return str(value)
+    return str(value)  # a Text value as written: `112`

@@ -28,9 +28,10 @@ class Library:
         self.runtime, self.machines = runtime, machines
 
     def solve(self, expression: str, family: str = DEFAULT_FAMILY, check: bool = False) -> Answer:
-        """Compute `A op B=` with the models only (family "long": `*` and `//` by LONG_MUL and
-        LONG_DIV). With `check`, compare every step with the interpreter."""
-        return solve_problem(self.runtime, expression_task(self.machines, expression, family), check)
+        """Compute `A op B=` with the models only, the aligning included unless the library was
+        opened with `rule_aligner` (family "paper": `*` and `//` by the paper's MUL and DIV).
+        With `check`, compare every step with the interpreter."""
+        return solve_problem(self.runtime, expression_task(self.machines, expression, family), check, family)
 
     def run(self, machine: str, a, b=None, check: bool = False) -> Answer:
         """Run `machine` (file stem, declared name or .tm path) on operands, on the models."""

@@ -87,7 +87,7 @@ class ModelChecker:
         from trainer.comparison import compare
         from trainer.runtime import make_task
 
-        task = make_task(self.machines, self.machine, a, b)
+        task = self.runtime.entered(make_task(self.machines, self.machine, a, b))
         trace = run_machine(self.machines.executables, task.machine, list(task.operands))
         [solution] = self.runtime.solve([task], [min(self.runtime.max_steps, 2 * trace.total_steps() + 16)])
         divergence = compare(solution, trace, self.runtime.mode)

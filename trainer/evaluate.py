@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from caef_dsl.align import INPUT_ALIGNERS, OUTPUT_ALIGNERS, OUTPUT_STATES
 from caef_dsl.errors import CaefError
 from caef_dsl.options import add_options, from_args, option
 from caef_dsl.sampling import class_label, parse_lengths
@@ -89,7 +90,8 @@ def evaluate_class(runtime, machines, name: str, pairs: list) -> dict:
     from trainer.comparison import compare
     from trainer.runtime import make_task
 
-    tasks = [make_task(machines, name, a, b) for a, b in pairs]
+    tasks = [runtime.entered(make_task(machines, name, a, b)) for a, b in pairs]
+    runtime.require(tasks[0].machine)
     traces = [run_machine(machines.executables, t.machine, list(t.operands)) for t in tasks]
     # A run that goes on twice as long as the interpreter's has failed already.
     budgets = [min(runtime.max_steps, 2 * t.total_steps() + 16) for t in traces]
@@ -98,17 +100,26 @@ def evaluate_class(runtime, machines, name: str, pairs: list) -> dict:
     solutions = runtime.solve(tasks, budgets)
     seconds = time.perf_counter() - start
     scores = runtime.teacher_forced(traces)
-    failures = []
+    failures, parts = [], Counter()
     for solution, trace in zip(solutions, traces):
         divergence = compare(solution, trace, runtime.mode)
         if divergence is not None:
+            parts[part_of(divergence, trace.machine.start)] += 1
             failures.append({"a": solution.task.operands[0], "b": (solution.task.operands[1:] or [None])[0],
                              "expression": solution.task.expression and solution.task.expression.text,
                              "error": solution.error and str(solution.error), "divergence": divergence.as_json()})
     n = len(tasks)
+    # Table 2's columns: each part's accuracy over the problems that reached it right.
+    reached_executor = n - parts["input"]
+    reached_output = reached_executor - parts["executor"]
     return {
         "n": n,
         "end_to_end_accuracy": (n - len(failures)) / n,
+        "aligner_input_accuracy": reached_executor / n,
+        "executor_accuracy": _ratio(reached_output, reached_executor),
+        "aligner_output_accuracy": _ratio(reached_output - parts["output"], reached_output),
+        "reached": {"executor": reached_executor, "output": reached_output, "output_wrong": parts["output"]},
+        "aligner_steps": sum(aligner_steps(s.frame) for s in solutions) / n,
         "step_accuracy": sum(r for r, _ in scores) / max(1, sum(t for _, t in scores)),
         "steps": sum(t for _, t in scores) / n,
         "format_errors": sum(s.error is not None for s in solutions),
@@ -122,6 +133,29 @@ def evaluate_class(runtime, machines, name: str, pairs: list) -> dict:
     }
 
 
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def part_of(divergence, start: str) -> str:
+    """The part of a run where it first left the interpreter's, in the paper's Table 2 terms:
+    "input" (the aligner reading the expression), "executor" (the operator's machine, its calls
+    included) or "output" (the aligner writing the result). `start`: the run's first state."""
+    machines = [place.split(" ")[0] for place in divergence.where.split(" › ")]
+    if divergence.where.endswith(" aligner"):  # a one-shot aligner: the first step, or the result
+        return "input" if divergence.state == start else "output"
+    if any(m in OUTPUT_ALIGNERS for m in machines) or (
+            all(m in INPUT_ALIGNERS for m in machines) and divergence.state in OUTPUT_STATES):
+        return "output"
+    return "input" if all(m in INPUT_ALIGNERS for m in machines) else "executor"
+
+
+def aligner_steps(frame) -> int:
+    """The model's decisions in a run's aligner machines (reading and printing the text)."""
+    own = len(frame.steps) if frame.machine in INPUT_ALIGNERS + OUTPUT_ALIGNERS else 0
+    return own + sum(aligner_steps(s.call) for s in frame.steps if s.call is not None)
+
+
 def summary(rows: list[dict]) -> dict:
     """Totals over the classes, weighted by their problems (and steps)."""
     n = sum(r["n"] for r in rows)
@@ -131,6 +165,12 @@ def summary(rows: list[dict]) -> dict:
         return sum(r[key] * r["n"] for r in rows) / n
 
     return {"n": n, "end_to_end_accuracy": mean("end_to_end_accuracy"),
+            "aligner_input_accuracy": mean("aligner_input_accuracy"),
+            "executor_accuracy": _ratio(sum(r["reached"]["output"] for r in rows),
+                                        sum(r["reached"]["executor"] for r in rows)),
+            "aligner_output_accuracy": _ratio(sum(r["reached"]["output"] - r["reached"]["output_wrong"] for r in rows),
+                                              sum(r["reached"]["output"] for r in rows)),
+            "aligner_steps_per_problem": mean("aligner_steps"),
             "step_accuracy": sum(r["step_accuracy"] * r["steps"] * r["n"] for r in rows) / max(steps, 1),
             "format_errors": sum(r["format_errors"] for r in rows),
             "tokens_read_per_problem": mean("tokens_read"), "tokens_written_per_problem": mean("tokens_written"),
@@ -147,6 +187,10 @@ def _short(failure: dict | None) -> str:
     return f"{d['where']}: {fields or d['error'] or ''}"
 
 
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
 def print_report(report: dict) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -154,13 +198,18 @@ def print_report(report: dict) -> None:
                         f"end to end {report['end_to_end_accuracy']:.1%}, step {report['step_accuracy']:.1%}",
                   title_justify="left")
     # step: teacher-forced step accuracy; e2e: end to end; read, written: tokens per problem
-    for column in ("class", "n", "step", "e2e", "errors", "steps", "asked", "read", "written", "s/prob",
-                   "first divergence"):
+    # aligner (I), executor, aligner (O): the paper's Table 2, each over the problems that reached
+    # it right; align steps: the model's decisions reading and printing the text
+    for column in ("class", "n", "step", "e2e", "aligner (I)", "executor", "aligner (O)", "errors", "steps",
+                   "align steps", "asked", "read", "written", "s/prob", "first divergence"):
         table.add_column(column, justify="left" if column in ("class", "first divergence") else "right")
     for r in report["by_class"]:
         label = class_label(r["len_a"], r["len_b"])
         table.add_row(label, str(r["n"]), f"{r['step_accuracy']:.1%}", f"{r['end_to_end_accuracy']:.1%}",
-                      str(r["format_errors"]), f"{r['steps_executed']:,.0f}", f"{r['model_calls']:,}",
+                      *(_percent(r[k]) for k in ("aligner_input_accuracy", "executor_accuracy",
+                                                 "aligner_output_accuracy")),
+                      str(r["format_errors"]), f"{r['steps_executed']:,.0f}", f"{r['aligner_steps']:,.0f}",
+                      f"{r['model_calls']:,}",
                       f"{r['tokens_read']:,.0f}", f"{r['tokens_written']:,.0f}",
                       f"{r['seconds_per_problem']:.3f}", Text(_short((r["failures"] or [None])[0])))
     console().print(table)
@@ -258,8 +307,9 @@ def evaluate(runtime, machines, name: str, wanted: list, n: int, seed: int = DEF
                     print(f"evaluated {name} {class_label(la, lb)}: {len(pairs)} problems, end to end "
                           f"{rows[-1]['end_to_end_accuracy']:.1%}, {time.perf_counter() - began:.0f} s",
                           file=sys.stderr, flush=True)
-                if runtime.trained_aligner(make_task(machines, name, *pairs[0])):
-                    aligner = "trained"
+                entered = runtime.entered(make_task(machines, name, *pairs[0]))
+                aligner = ("text machine " + entered.machine if entered.machine != name
+                           else "trained" if runtime.trained_aligner(entered) else aligner)
             bar.advance(task)
     if not rows:
         raise CaefError(f"{name} takes no operands of these lengths")

@@ -1,16 +1,17 @@
 """`caef library`: one shared model that executes every machine — the executor library.
 
-    caef library --out runs/library            # every machine of machines/, ~45 minutes on 2 cores
+    caef library --out runs/library            # every machine of machines/, on 2 cores
 
 compile the head-view decisions of every machine, callees included, met on operands of 1–10
-digits (`--distinct`: the table of decisions, each once) → compile aligner pairs for the
-machines with an operator → train one `tiny` model from scratch on both, until greedy decoding
-reproduces every held-out decision (two checks in a row; the step budget caps it, the wall
-clock is only a safety limit) → say where the run is and how to use it.
+digits (`--distinct`: the table of decisions, each once), a machine with an operator entered
+by its expression text (`--from-text`: the text machines ALIGN and ALIGN_LONG read `A op B=`
+and print the result, so the model aligns too) → train one `tiny` model from scratch on them,
+until greedy decoding reproduces every held-out decision (two checks in a row; the step budget
+caps it, the wall clock is only a safety limit) → say where the run is and how to use it.
 
 The head view is a finite control (caef_dsl/finite.py): a machine meets the same decisions at
 100 digits as at 10, so a model right on this table executes every machine at any length —
-`caef eval --model runs/library --machine long_mul --lengths 100 --rule-aligner`. A user's own
+`caef eval --model runs/library --machine long_mul --lengths 100`, text in, text out. A user's own
 composite trains an adapter over the library for its own steps only (docs/tutorial.md).
 """
 from __future__ import annotations
@@ -21,14 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caef_dsl.compiler.command import CompileOptions
-from caef_dsl.compiler.dataset import MANIFEST
 from caef_dsl.compiler.pipeline import compile_datasets
 from caef_dsl.compiler.settings import Settings
+from caef_dsl.align import TEXT_MACHINES
 from caef_dsl.machine_set import MACHINES_DIR
 from caef_dsl.options import add_options, from_args, option
 from trainer.stages import stage
 from trainer.train_settings import TrainSettings
 
+# Machines that read text come along with the operators (--from-text), not on drawn numbers.
+TEXT_READERS = (*TEXT_MACHINES.values(), "left_operand", "right_operand")
 DEFAULT_OUT = "runs/library"
 DEFAULT_DATA = "compiled/library-head"
 WHO = "caef library"
@@ -45,14 +48,10 @@ class LibrarySettings:
     digits: str = option("1-10", help="training operand lengths (default 1-10)")
     per_class: int = option(40, type=int, help="problems per (len a, len b) class whose decisions make the "
                                                "table (default 40)")
-    aligner_per_class: int = option(2, type=int, help="problems per class for the aligner pairs (default 2; "
-                                                      "0: no aligner)")
-    aligner_share: float = option(0.1, type=float,
-                                  help="share of the batches that hold aligner pairs (default 0.1: an aligner "
-                                       "pair is ~5 times as costly as a head-view step)")
     model: str = option("tiny", help="preset trained from scratch (default tiny)")
-    max_steps: int = option(7000, type=int,
-                            help="optimizer steps at most; the learning rate's cosine spans them (default 7000)")
+    max_steps: int = option(5000, type=int,
+                            help="optimizer steps at most; the learning rate's cosine spans them (default 5000)")
+    lr: float = option(1e-3, type=float, help="peak learning rate (default 1e-3)")
     time_budget: float = option(120, type=float, metavar="MINUTES",
                                 help="a safety limit only: training stops on accuracy or steps first (default 120)")
     eval_every: int = option(250, type=int, metavar="STEPS",
@@ -72,40 +71,33 @@ def run(args) -> int:
 
 
 def build_library(settings: LibrarySettings) -> dict:
-    """Compile every decision and the aligner pairs, train one model on them; its metrics."""
+    """Compile every decision, operators entered by their text; train one model on them; its
+    metrics."""
     from trainer.train import train  # torch
-    machines = settings.machines or tuple(sorted(p.stem for p in MACHINES_DIR.glob("*.tm")))
+    machines = settings.machines or tuple(sorted(p.stem for p in MACHINES_DIR.glob("*.tm")
+                                                 if p.stem not in TEXT_READERS))
     data = Path(settings.data or DEFAULT_DATA)
-    executor, aligner = data / "executor", data / "aligner"
     common = dict(mode="head", digits=settings.digits, whole_small_classes=True, seed=str(settings.seed),
                   workers=settings.workers, force=True)
     seconds = {}
     if not settings.skip_compile:
-        decisions = CompileOptions(machines=machines, kind="executor", with_callees=True, distinct=True,
-                                   per_class=str(settings.per_class), out=str(executor), **common)
-        seconds["compile"] = stage("1. every decision of every machine, callees included (head view)",
-                                   "caef compile", decisions,
+        decisions = CompileOptions(machines=machines, kind="executor", with_callees=True, from_text=True,
+                                   distinct=True, per_class=str(settings.per_class), out=str(data), **common)
+        seconds["compile"] = stage("1. every decision of every machine, callees included, operators entered by "
+                                   "their text (head view)", "caef compile", decisions,
                                    lambda: compile_datasets(Settings.from_arguments(decisions)), who=WHO)
-        if settings.aligner_per_class:
-            pairs = CompileOptions(machines=machines, kind="aligner", per_class=str(settings.aligner_per_class),
-                                   split="train", out=str(aligner), **common)
-            seconds["compile"] += stage("2. aligner pairs: expression → first step, halting line → result",
-                                        "caef compile", pairs,
-                                        lambda: compile_datasets(Settings.from_arguments(pairs)), who=WHO)
-    folders = (executor,) + ((aligner,) if (aligner / MANIFEST).is_file() else ())
-    mixed = dict(kind="both", aligner_share=settings.aligner_share) if len(folders) > 1 else {}
     training = TrainSettings(
-        data=folders, **mixed, out=Path(settings.out), model=settings.model, max_steps=settings.max_steps,
+        data=(data,), out=Path(settings.out), model=settings.model, max_steps=settings.max_steps, lr=settings.lr,
         warmup=200.0, epochs=math.inf, stop_at_accuracy=1.0, eval_every=settings.eval_every,
         time_budget=settings.time_budget, seed=settings.seed)
     metrics = {}
-    seconds["train"] = stage("3. one model for all of them, until every held-out decision is right", "caef train",
+    seconds["train"] = stage("2. one model for all of them, until every held-out decision is right", "caef train",
                              training, lambda: metrics.update(train(training)), who=WHO)
     accuracy = (metrics["accuracy_curve"] or [[0, None]])[-1][1]
     print(f"\n=== the library: {settings.out}")
     print(f"  {metrics['global_step']:,} steps, stopped by {metrics['stopped_by']}, held-out decisions exact: "
           f"{accuracy if accuracy is None else f'{accuracy:.2%}'}")
     print("  " + ", ".join(f"{k} {v:.0f} s" for k, v in seconds.items()))
-    print(f"  caef eval --model {settings.out} --machine long_mul --lengths 1-10,20,50,100 --rule-aligner")
-    print(f"  caef solve \"123*456=\" --family long --model {settings.out} --rule-aligner --check")
+    print(f"  caef eval --model {settings.out} --machine long_mul --lengths 1-10,20,50,100")
+    print(f"  caef solve \"123*456=\" --model {settings.out} --check")
     return metrics

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Generator, NamedTuple
 
 from caef_dsl.actions import apply
-from caef_dsl.align import OPERATORS, Expression, first_step, read_result
+from caef_dsl.align import OPERATORS, TEXT_MACHINES, Expression, family_of, first_step, read_result
 from caef_dsl.configuration import CallSite, Configuration, Trace
 from caef_dsl.errors import CaefError, TextParseError
 from caef_dsl.machine_set import MachineSet
@@ -91,7 +91,8 @@ class FormatError(CaefError):
 
 class Task(NamedTuple):
     """One problem: a machine (declared name), its operands, and its expression when the
-    machine has an operator (the trained aligner reads it)."""
+    machine has an operator (the trained aligner reads it). Entered by its text, the machine
+    is a text machine (ALIGN, ALIGN_LONG) and the operand the expression's text."""
     machine: str
     operands: tuple[str, ...]
     expression: Expression | None = None
@@ -389,6 +390,25 @@ class Runtime:
     def asked(self) -> int:
         """Prompts sent to the model so far (with the memo on: distinct ones)."""
         return self.memo.asked
+
+    def entered(self, task: Task, family: str | None = None) -> Task:
+        """`task` as this runtime's models enter it. With --rule-aligner, or for a machine
+        without an operator, as it is (the rule aligner writes the first step). Otherwise the
+        model aligns: by the expression's text through the text machine of `family` (default:
+        the machine's own, `align.family_of`) where the models execute it, else by a trained
+        one-shot aligner; a run with neither cannot align, and says so."""
+        if self.rule_aligner or task.expression is None:
+            return task
+        stem = {n: s for s, n in self.machines.by_file.items()}.get(task.machine)
+        text_stem = TEXT_MACHINES[family or family_of(stem)]
+        text_machine = self.machines.resolve(text_stem) if text_stem in self.machines.by_file else None
+        if text_machine is not None and self.memo.covers(text_machine):
+            return Task(text_machine, (task.expression.text,), task.expression)
+        if self.memo.has_aligner(task.machine):
+            return task
+        raise CaefError(f"the model cannot align {task.expression.text}: its run executes no text machine "
+                        f"({text_machine or text_stem.upper()}) and has no trained aligner for {task.machine}; "
+                        f"train with caef library, or add --rule-aligner to align by the rules")
 
     def trained_aligner(self, task: Task) -> bool:
         """Whether a trained aligner (rather than the rule aligner) handles `task`."""

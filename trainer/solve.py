@@ -21,7 +21,8 @@ from trainer.comparison import Divergence, compare
 from trainer.runtime import Frame, Runtime, Solution, Task, make_task
 from trainer.runtime_cli import RuntimeOptions, console, open_runtime, print_divergence
 
-DEFAULT_FAMILY = "paper"
+# The long machines run any length; the paper's MUL and DIV add b (or the quotient) times.
+DEFAULT_FAMILY = "long"
 
 
 @dataclass
@@ -49,9 +50,12 @@ def expression_task(machines: MachineSet, expression: str, family: str = DEFAULT
     return make_task(machines, e.machine(family), e.a, e.b)
 
 
-def solve_problem(runtime: Runtime, task: Task, check: bool = False) -> Answer:
-    """`task` solved by the runtime's models; with `check`, every step compared with the
-    interpreter. Raises unless the models execute the machine and every machine it may call."""
+def solve_problem(runtime: Runtime, task: Task, check: bool = False, family: str | None = None) -> Answer:
+    """`task` solved by the runtime's models, entered as they enter it (`Runtime.entered`: by
+    its text through `family`'s text machine unless --rule-aligner); with `check`, every step
+    compared with the interpreter. Raises unless the models execute the machine and every
+    machine it may call."""
+    task = runtime.entered(task, family)
     runtime.require(task.machine)
     [solution] = runtime.solve([task])
     if not check:
@@ -66,9 +70,10 @@ def solve_problem(runtime: Runtime, task: Task, check: bool = False) -> Answer:
 class SolveSettings(RuntimeOptions):
     """What `caef solve` is told."""
     expression: str = option(positional=True, metavar="EXPRESSION",
-                             help='e.g. "123+456=" (operators + - * // == > <)')
+                             help='e.g. "123+456=" (operators + - * // % == > <)')
     family: str = option(DEFAULT_FAMILY, choices=sorted(FAMILIES),
-                         help="machines of * and //: paper (mul, div: repeated addition) or long (long_mul, long_div)")
+                         help=f"machines of * and //: long (long_mul, long_div; % long_mod; the default) or paper "
+                              f"(mul, div: repeated addition)")
     check: bool = option(False, action="store_true",
                          help="also run the interpreter and show the first step where the model differs")
 
@@ -118,7 +123,7 @@ def solve_command(settings: SolveSettings) -> int:
     machines = load_machines()
     task = expression_task(machines, settings.expression, settings.family)
     runtime = open_runtime(settings, machines)
-    answer = solve_problem(runtime, task, check=settings.check)
+    answer = solve_problem(runtime, task, check=settings.check, family=settings.family)
     solution = answer.solution
     out = console()
     out.print(steps_table(solution, runtime.mode))

@@ -60,6 +60,10 @@ class CompileOptions:
                         help="prompt: a description of the machine before every prompt (default plain)")
     with_callees: bool = option(False, action="store_true", group=RECORDS,
                                 help="also the steps of every machine a composite calls, tagged with its name")
+    from_text: bool = option(False, action="store_true", group=RECORDS,
+                             help="run each problem of a machine with an operator from its expression text, "
+                                  "through the text machine that reads it and prints the result (ALIGN, "
+                                  "ALIGN_LONG): the model learns to align too (with --with-callees)")
     kind: str = option("both", choices=("executor", "aligner", "both"), group=RECORDS,
                        help="which records: executor steps, aligner pairs, or both (default both)")
     distinct: bool = option(False, action="store_true", group=RECORDS,

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..align import text_entries
 from ..errors import CaefError
 from ..machine_set import MachineSet
 from ..sampling import Constraint, capacity, class_label, constraint_for, digits
@@ -64,6 +65,10 @@ def plan(machines: MachineSet, names: list[str], s: Settings) -> list[MachinePla
     fewer pairs than --per-class asks, or no class holds any."""
     failures = (_read_failures(s.failures, machines, names) if s.failures
                 else {name: [] for name in names})
+    readers = [name for name in names if text_entries(machines, name) is not None]
+    if readers:
+        raise CompileError(f"{', '.join(readers)} read(s) an expression's text, not numbers: compile the "
+                           f"operator machines with --from-text --with-callees instead")
     plans = []
     for name in names:
         arity = len(machines.machines[name].operands)

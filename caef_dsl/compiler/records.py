@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..align import OPERATORS, Expression, first_step, result_text
+from ..align import OPERATORS, TEXT_MACHINES, Expression, family_of, first_step, result_text
 from ..api import load_machines
 from ..describe import describe
 from ..interpreter import run as run_machine
 from ..render import renderer
 from ..tokens import alphabet_of
+from ..values import Text
 from ..views import executor_examples, frames
 from .dataset import FILES, RunLines
 from .stream import Problem
@@ -58,12 +59,15 @@ class RecordMaker:
     steps (views.executor_examples) and the aligner pairs (align)."""
 
     def __init__(self, specs: list[str], mode: str, stage: str, with_callees: bool,
-                 kinds: tuple[str, ...] = ("executor", "aligner"), distinct: bool = False):
+                 kinds: tuple[str, ...] = ("executor", "aligner"), distinct: bool = False, from_text: bool = False):
         self.machines = load_machines(*specs)
         self.mode, self.stage, self.with_callees, self.kinds = mode, stage, with_callees, kinds
         self.seen: set[int] | None = set() if distinct else None
         stems = {name: stem for stem, name in self.machines.by_file.items()}
         self.operators = {name: OPERATORS.get(stem) for name, stem in stems.items()}
+        # --from-text: a machine with an operator is entered by its text, through this machine
+        self.text_machines = {name: self.machines.resolve(TEXT_MACHINES[family_of(stem)])
+                              for name, stem in stems.items() if from_text and self.operators[name]}
         self._intros: dict[tuple[str, str], str] = {}
 
     def intro(self, name: str, task: str) -> str:
@@ -79,14 +83,18 @@ class RecordMaker:
         """(kind, machine, a, b, step, prompt, completion) of every record of one problem."""
         operands = [p.a] if p.b is None else [p.a, p.b]
         trace = run_machine(self.machines.executables, p.machine, operands)
-        executed = frames(trace) if self.with_callees else [trace]
+        op = self.operators.get(p.machine)
+        entered = trace
+        if p.machine in self.text_machines and p.b is not None:
+            entered = run_machine(self.machines.executables, self.text_machines[p.machine],
+                                  [Expression(p.a, op, p.b).text])
+        executed = frames(entered) if self.with_callees else [entered]
         for t in executed if "executor" in self.kinds else ():
-            a, *b = (tape.decimal for tape in t.steps[0].config.operands)
+            a, *b = (str(tape) if isinstance(tape, Text) else tape.decimal for tape in t.steps[0].config.operands)
             intro = self.intro(t.machine.name, self.mode)
             for example in executor_examples(t, self.mode):
                 yield ("executor", example.machine, a, b[0] if b else None, example.step,
                        intro + example.prompt, example.completion)
-        op = self.operators.get(p.machine)
         if op is not None and p.b is not None and "aligner" in self.kinds:
             exe, expression = trace.machine, Expression(p.a, op, p.b)
             intro = self.intro(p.machine, "aligner")

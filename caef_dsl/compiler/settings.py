@@ -42,6 +42,7 @@ class Settings:
     mode: str
     stage: str
     with_callees: bool
+    from_text: bool
     kinds: tuple[str, ...]
     distinct: bool
     test_ratio: Fraction
@@ -77,7 +78,7 @@ class Settings:
             b_cap=None if args.max_b is None else _integer(args.max_b, "--max-b", 0),
             quotient_cap=None if args.max_quotient is None else _integer(args.max_quotient, "--max-quotient", 0),
             failures=failures, oversample=_integer(args.oversample, "--oversample", 1),
-            mode=args.mode, stage=args.stage, with_callees=args.with_callees,
+            mode=args.mode, stage=args.stage, with_callees=args.with_callees, from_text=args.from_text,
             kinds=("executor", "aligner") if args.kind == "both" else (args.kind,), distinct=args.distinct,
             test_ratio=_fraction(args.test_ratio, "--test-ratio", below_one=True),
             splits=SPLITS if args.split == "both" else (args.split,),
@@ -97,6 +98,8 @@ class Settings:
             "test_ratio": args.test_ratio.strip(),
             "split": args.split, "shard": args.shard and "%d/%d" % shard,
         }
+        if args.from_text:  # only then: the recipes (and manifests) of other compiles stay as they were
+            recipe["from_text"] = True
         return cls(**values, recipe=recipe)
 
 
@@ -140,7 +143,7 @@ def command_line(recipe: dict) -> str:
             words += [flag, str(recipe[key])]
     if recipe["include_failures"]:
         words += ["--include-failures", recipe["include_failures"]["file"]]
-    for flag in ("with_callees", "distinct"):
+    for flag in ("with_callees", "from_text", "distinct"):
         if recipe.get(flag):
             words.append("--" + flag.replace("_", "-"))
     if recipe["whole_small_classes"]:

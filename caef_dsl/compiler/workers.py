@@ -37,7 +37,7 @@ class Workers:
     where a Pool's shutdown can deadlock on its queues or respawn the workers it lost."""
 
     def __init__(self, count: int, specs: list[str], s: Settings):
-        self.count, self.args = count, (specs, s.mode, s.stage, s.with_callees, s.kinds, s.distinct)
+        self.count, self.args = count, (specs, s.mode, s.stage, s.with_callees, s.kinds, s.distinct, s.from_text)
         self.processes: list = []
 
     def __enter__(self):

@@ -5,7 +5,16 @@ import json
 from caef.cli import main
 
 # The longest head-mode ADD command is 30 tokens: a broken model's garbage stops soon after.
-FAST = ["--max-new-tokens", "40"]
+# These runs execute ADD only (no text machine): the rule aligner turns the text into its
+# first step.
+FAST = ["--max-new-tokens", "40", "--rule-aligner"]
+
+
+def test_a_run_that_cannot_align_says_so_in_one_line(head_run_300_steps, capsys):
+    assert main(["solve", "12+34=", "--model", str(head_run_300_steps), "--max-new-tokens", "40"]) == 2
+    assert capsys.readouterr().err == (
+        "caef solve: error: the model cannot align 12+34=: its run executes no text machine (ALIGN_LONG) and "
+        "has no trained aligner for ADD; train with caef library, or add --rule-aligner to align by the rules\n")
 
 
 def test_solve_prints_the_steps_and_the_result(head_run_300_steps, capsys):
@@ -24,10 +33,10 @@ def test_a_broken_model_gives_a_format_error_not_an_exception(broken_run, capsys
 
 def test_a_trained_aligner_run_is_used_unless_the_rule_aligner_is_asked_for(head_run_300_steps, broken_aligner_run, capsys):
     models = ["--model", str(head_run_300_steps), str(broken_aligner_run)]
-    assert main(["solve", "45+67=", *models, "--check", *FAST]) == 1
+    assert main(["solve", "45+67=", *models, "--check", "--max-new-tokens", "40"]) == 1
     out = capsys.readouterr().out
     assert "0 model steps" in out and "first diverging step: ADD aligner" in out
-    main(["solve", "45+67=", *models, "--rule-aligner", *FAST])
+    main(["solve", "45+67=", *models, *FAST])
     assert "0 model steps" not in capsys.readouterr().out
 
 
