@@ -248,6 +248,14 @@ class Require:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """`sample <condition>`: what the draws of compile/eval/crosscheck meet (a cap that keeps
+    traces short), never checked at run time."""
+    condition: Expr
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
 class Machine:
     name: str
     operands: tuple[str, ...]
@@ -258,6 +266,7 @@ class Machine:
     start: str | None = None
     halt: str | None = None
     requires: tuple[Require, ...] = ()
+    samples: tuple[Sample, ...] = ()
     command_prefix: str | None = None
     rules: tuple[Rule, ...] = ()
     renders: tuple[Render, ...] = ()

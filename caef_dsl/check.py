@@ -68,7 +68,7 @@ class _MachineCheck:
             self._rule(rule)
         for render in m.renders:
             self._render(render)
-        for require in m.requires:
+        for require in (*m.requires, *m.samples):
             self._expr(require.condition, set(m.operands), require.pos)
         self._graph(states_with_rules)
         self._overlaps()
