@@ -25,7 +25,7 @@ from rich.table import Table
 
 from caef.cli import main as caef
 from caef_dsl.compiler.dataset import DatasetRecord
-from caef_dsl.sampling import capacity, class_key, class_pairs, constraint_for, parse_lengths
+from caef_dsl.sampling import Constraint, capacity, class_key, class_pairs, parse_lengths
 
 SETTINGS = {
     "rope": [],                                    # Llama: RoPE in every layer
@@ -113,7 +113,7 @@ def direct_row(run: Path, args) -> dict:
     if not report.is_file():
         model, tokenizer = load_run(run)
         tokenizer.padding_side = "left"
-        constraint = constraint_for("ADD", 2)
+        constraint = Constraint()  # ADD takes any two operands
         row = {}
         for n in parse_lengths(args.lengths):
             pairs = list(class_pairs(constraint, n, n, min(args.n, capacity(constraint, n, n)), 0,

@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from caef_dsl.sampling import machine_constraint
+from caef_dsl.operand_rules import machine_constraint
 from trainer import open_library
 from trainer.evaluate import b_digits, write_report
 

@@ -262,6 +262,14 @@ class Require:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """`sample <condition>`: what the draws of compile/eval/crosscheck meet (a cap that keeps
+    traces short), never checked at run time."""
+    condition: Expr
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
 class Machine:
     name: str
     operands: tuple[str, ...]
@@ -273,6 +281,7 @@ class Machine:
     halt: str | None = None
     requires: tuple[Require, ...] = ()
     texts: tuple[TextTape, ...] = ()
+    samples: tuple[Sample, ...] = ()
     command_prefix: str | None = None
     rules: tuple[Rule, ...] = ()
     renders: tuple[Render, ...] = ()

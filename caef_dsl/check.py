@@ -68,7 +68,7 @@ class _MachineCheck:
             self._rule(rule)
         for render in m.renders:
             self._render(render)
-        for require in m.requires:
+        for require in (*m.requires, *m.samples):
             self._expr(require.condition, set(m.operands), require.pos)
         self._graph(states_with_rules)
         self._overlaps()
@@ -151,9 +151,10 @@ class _MachineCheck:
             if p.head in seen_heads:
                 self.error(p.pos, f"{p.head} has two patterns in one rule")
             seen_heads.add(p.head)
-            if p.kind == "characters" and self._tape_of(p.head) not in {t.name for t in m.texts}:
-                self.error(p.pos, f"{p.head} is not on a text tape: only a head on one (`text NAME`) "
-                                  f"reads characters like {p.value!r}")
+            if p.kind == "characters" and (p.head in self.heads or p.head in self.outputs) \
+                    and self._tape_of(p.head) not in {t.name for t in m.texts}:
+                self.error(p.pos, f"{p.head} is not on a text tape: only a head on one (declared like "
+                                  f"`text t`) reads characters like {p.value!r}")
             if p.kind == "bind":
                 if p.value in scope:
                     self.error(p.pos, f"pattern variable {p.value} shadows a declared name")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from .align import Expression, text_entries
 from .interpreter import run
 from .machine_set import MachineSet
-from .sampling import capacity, class_key, class_pairs, machine_constraint, parse_lengths
+from .operand_rules import machine_constraint
+from .sampling import capacity, class_key, class_pairs, parse_lengths
 from .views import executor_examples
 
 Decision = tuple[str, str, str]  # machine, head view, command

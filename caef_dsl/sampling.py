@@ -1,4 +1,4 @@
-"""Operands for datasets: length classes, per-machine constraints, and seeded distinct draws.
+"""Operands for datasets: length classes, constraints, and seeded distinct draws.
 
 A *class* is one pair of operand lengths (len(a), len(b)), or len(a) alone for one-operand
 machines. `class_pairs` yields the operand pairs of one class: first the class's edge cases
@@ -8,6 +8,8 @@ pseudo-random permutation of the class (`Permutation`), so the k-th draw is a pu
 (seed, machine, class, k) and nothing remembers the earlier ones. Only the edge pairs and the
 caller's reserved pairs are kept in sets, to skip them in the uniform walk.
 
+A machine's `Constraint` is read from its own declaration (operand_rules.py).
+
 Data passed on:  (a, b) as ints, b None for one-operand machines.
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterator
 
 from .errors import CaefError
@@ -38,7 +40,9 @@ def digits(x: int) -> int:
 @dataclass(frozen=True)
 class Constraint:
     """What operands a machine takes (validity), and the caps that keep the traces of the
-    paper's repeated-addition machines short enough to train on (overridable)."""
+    paper's repeated-addition machines short enough to train on (overridable). `checks` are
+    the machine's other conditions (operand_rules.Check): pairs drawn inside the bounds are
+    kept where each accepts them."""
     operands: int = 2
     a_at_least_b: bool = False        # results are non-negative
     a_nines: bool = False             # a is 9…9 (REFLECTION computes a nines' complement)
@@ -46,6 +50,7 @@ class Constraint:
     b_max: int | None = None          # largest valid b (9: a one-digit multiplier)
     b_cap: int | None = None          # the paper's MUL adds b times: 3b - 1 steps
     quotient_cap: int | None = None   # the paper's DIV adds q times: 3q + 2 steps
+    checks: tuple = ()                # conditions as written, each with accepts(a, b)
 
     def __post_init__(self):
         if self.a_at_least_b and self.quotient_cap is not None:  # capacity() counts one or the other
@@ -58,6 +63,7 @@ class Constraint:
         parts += [f"b >= {self.b_min}"] * (self.b_min > 0)
         parts += [f"b <= {self.b_limit}"] * (self.b_limit is not None)
         parts += [f"a // b <= {self.quotient_cap}"] * (self.quotient_cap is not None)
+        parts += list(self.checks)
         return ", ".join(parts) or "any operands"
 
     @property
@@ -67,49 +73,13 @@ class Constraint:
 
     def holds(self, a: int, b: int | None) -> bool:
         if self.operands == 1:
-            return True
+            return all(check.accepts(a, b) for check in self.checks)
         limit = self.b_limit
         return (b >= self.b_min and (limit is None or b <= limit)
                 and (not self.a_at_least_b or a >= b)
                 and (not self.a_nines or a == highest(digits(a)))
-                and (self.quotient_cap is None or a // b <= self.quotient_cap))
-
-
-# The one table of operand constraints, by declared machine name. Any other machine takes any
-# operands, one or two as it declares (its `require` declarations still hold when it runs).
-CONSTRAINTS = {
-    "SUB": Constraint(a_at_least_b=True),
-    "SUB_BORROW": Constraint(a_at_least_b=True),
-    "REFLECTION": Constraint(a_at_least_b=True, a_nines=True),
-    "LEFT_MASK": Constraint(operands=1),
-    "REVERSE_MARKED": Constraint(operands=1),
-    "MUL": Constraint(b_cap=30),
-    "DIV": Constraint(b_min=1, quotient_cap=30),
-    "LONG_DIV": Constraint(b_min=1),
-    "LONG_MOD": Constraint(b_min=1),
-    "QUOTIENT_DIGITS": Constraint(b_min=1),
-    "MUL_DIGIT": Constraint(b_max=9),
-    "SHIFT_IN": Constraint(b_max=9),
-}
-
-
-def constraint_for(name: str, operands: int, *, b_cap: int | None = None,
-                   quotient_cap: int | None = None) -> Constraint:
-    """The table's constraint for machine `name` (which takes `operands` operands), with its
-    caps, where it has them, replaced by `b_cap` / `quotient_cap`."""
-    constraint = CONSTRAINTS.get(name, Constraint(operands=operands))
-    if b_cap is not None and constraint.b_cap is not None:
-        constraint = replace(constraint, b_cap=b_cap)
-    if quotient_cap is not None and constraint.quotient_cap is not None:
-        constraint = replace(constraint, quotient_cap=quotient_cap)
-    return constraint
-
-
-def machine_constraint(machines, name: str, *, b_cap: int | None = None,
-                       quotient_cap: int | None = None) -> Constraint:
-    """`constraint_for` the declared machine `name` of the MachineSet `machines` (its arity
-    read from its declaration)."""
-    return constraint_for(name, len(machines.machines[name].operands), b_cap=b_cap, quotient_cap=quotient_cap)
+                and (self.quotient_cap is None or a // b <= self.quotient_cap)
+                and all(check.accepts(a, b) for check in self.checks))
 
 
 # ---- counting and boxing a class ---------------------------------------------------------
@@ -152,8 +122,24 @@ def box(constraint: Constraint, la: int, lb: int | None):
     return (a_lo, a_hi), (b_lo, b_hi)
 
 
+# A class with checks is counted pair by pair up to this many pairs in its box; a larger one
+# counts as its bounds allow, and its draws stop after CHECK_TRIES rejections in a row.
+EXACT_COUNT = 20_000
+CHECK_TRIES = 10_000
+
+
 def capacity(constraint: Constraint, la: int, lb: int | None) -> int:
-    """How many distinct valid pairs the class holds."""
+    """How many distinct valid pairs the class holds (with checks, on a large class: how many
+    its bounds hold)."""
+    bounded = _bounded_capacity(constraint, la, lb)
+    if not constraint.checks or not bounded or bounded > EXACT_COUNT:
+        return bounded
+    (a_lo, a_hi), b_range = box(constraint, la, lb)
+    b_values = [None] if b_range is None else range(b_range[0], b_range[1] + 1)
+    return sum(constraint.holds(a, b) for a in range(a_lo, a_hi + 1) for b in b_values)
+
+
+def _bounded_capacity(constraint: Constraint, la: int, lb: int | None) -> int:
     bounds = box(constraint, la, lb)
     if bounds is None:
         return 0
@@ -212,24 +198,27 @@ def class_label(la: int, lb: int | None) -> str:
 
 
 def uniform_pairs(constraint: Constraint, la: int, lb: int | None, key: str) -> Iterator[tuple[int, int | None]]:
-    """Every valid pair of the class once, in a seeded pseudo-random order."""
+    """Every valid pair of the class once, in a seeded pseudo-random order. With checks, a
+    CaefError when CHECK_TRIES pairs in a row are rejected."""
     bounds = box(constraint, la, lb)
     if bounds is None:
         return
     (a_lo, a_hi), b_range = bounds
-    if b_range is None:
-        perm = Permutation(a_hi - a_lo + 1, key)
-        for k in range(perm.size):
-            yield a_lo + perm[k], None
-        return
-    b_lo, b_hi = b_range
-    height = b_hi - b_lo + 1
+    b_lo, b_hi = b_range or (None, None)
+    height = 1 if b_range is None else b_hi - b_lo + 1
     perm = Permutation((a_hi - a_lo + 1) * height, key)
+    misses = 0
     for k in range(perm.size):
         i, j = divmod(perm[k], height)
-        a, b = a_lo + i, b_lo + j
-        if constraint.holds(a, b):
+        a, b = a_lo + i, None if b_range is None else b_lo + j
+        if b_range is None and not constraint.checks or constraint.holds(a, b):
+            misses = 0
             yield a, b
+        elif constraint.checks and (misses := misses + 1) == CHECK_TRIES:
+            check = constraint.checks[0]
+            raise CaefError(f"{check.machine}: no operands of class {class_label(la, lb)} in {CHECK_TRIES:,} "
+                            f"draws where {' and '.join(constraint.checks)} holds: leave that length "
+                            f"out, or write the rule as a bound (b <= N, b >= N, a >= b)")
 
 
 # ---- edge cases --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Hypothesis strategies for operands: valid (a, b) per machine, by the constraint table of
-sampling.py, rich in the cases that break arithmetic — carry and borrow chains (9…9, 10…0,
-numbers made of 9s and 0s), zeros, equal operands — and shrinking towards short, small ones.
+"""Hypothesis strategies for operands: valid (a, b) per machine, by the constraint its own
+declaration gives (operand_rules.py), rich in the cases that break arithmetic — carry and
+borrow chains (9…9, 10…0, numbers made of 9s and 0s), zeros, equal operands — and shrinking
+towards short, small ones.
 
     from caef_dsl.strategies import operands
     @given(operands("sub", max_digits=30))
@@ -13,7 +14,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from .api import machines_for
-from .sampling import highest, lowest, machine_constraint
+from .operand_rules import machine_constraint
+from .sampling import highest, lowest
 
 # How a number is drawn; the first shape is what failures shrink to.
 SHAPES = ("plain", "nines", "power", "chain", "repeated")
@@ -54,6 +56,13 @@ def operands(machine: str, max_digits: int = 20, *, min_digits: int = 1, b_cap: 
     machines = machines or machines_for(machine)
     name = machines.resolve(machine)
     c = machine_constraint(machines, name, b_cap=b_cap, quotient_cap=quotient_cap)
+    drawn = _within_bounds(c, min_digits, max_digits)
+    # the machine's other `require`/`sample` conditions: kept where the interpreter accepts them
+    return drawn.filter(lambda pair: c.holds(*pair)) if c.checks else drawn
+
+
+def _within_bounds(c, min_digits: int, max_digits: int):
+    """Pairs that meet the bounds of the constraint `c` (its checks aside)."""
     if c.operands == 1:
         return numbers(min_digits, max_digits).map(lambda a: (a, None))
     if c.b_limit is None:

@@ -190,17 +190,21 @@ class _ToAst(Transformer):
     def require_decl(self, meta, c):
         return ast.Require(c[0], self._unquote(c[1]), _pos(meta))
 
+    def sample_decl(self, meta, c):
+        return ast.Sample(c[0], _pos(meta))
+
     def operands(self, meta, c):
         return tuple(str(t) for t in c)
 
     def machine(self, meta, c):
         name, operands, items = str(c[0]), c[1] or (), c[2:]
         parts: dict[str, list] = {"heads": [], "registers": [], "outputs": [], "requires": [],
-                                  "texts": [], "rules": [], "renders": []}
+                                  "samples": [], "texts": [], "rules": [], "renders": []}
         single: dict[str, object] = {}
         decl_pos: list[tuple[str, ast.Pos]] = []
         kinds = {ast.Head: "heads", ast.Register: "registers", ast.Output: "outputs",
-                 ast.Require: "requires", ast.TextTape: "texts", ast.Rule: "rules", ast.Render: "renders"}
+                 ast.Require: "requires", ast.Sample: "samples", ast.TextTape: "texts", ast.Rule: "rules",
+                 ast.Render: "renders"}
         for item in items:
             if isinstance(item, tuple):
                 key, value, pos = item
@@ -288,7 +292,7 @@ def _hint(token, expected) -> str:
     if "':='" in words:
         return " (a register is set with ':=')"
     if "'^'" in words:
-        return " (a head pattern has one '=': (H = 7), (H = x), (H = _), (H = ^), (H = *))"
+        return " (a head pattern has one '=': (H = 7), (H = x), (H = _), (H = ^), (H = *), (H = \"+\"))"
     return ""
 
 

@@ -8,6 +8,8 @@ machine DIV(a, b)
   start q0
   halt qH
   require b != 0 else "division by zero"
+  # q additions: 3q + 2 steps; the draws keep q small (caef compile --max-quotient replaces 30)
+  sample a // b <= 30
 
   q0: COUNT := b; OUTPUT := 0; -> q1
   q1: call GREATER_THAN(COUNT, a) -> GT; -> q2 if not GT else qH

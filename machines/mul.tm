@@ -7,6 +7,8 @@ machine MUL(a, b)
   result OUTPUT
   start q0
   halt qH
+  # b additions: 3b - 1 steps; the draws keep b small (caef compile --max-b replaces 30)
+  sample b <= 30
 
   q0 if b != 0: COUNT := 1; OUTPUT := a; -> q1
   # a*0 is 0 (the paper's machine returns a): start from b = 0; the first test ends the loop.

@@ -7,6 +7,10 @@ machine REFLECTION(a, b)
   result OUTPUT
   start q0
   halt qH
+  # A shorter a would end the pass with digits of b unread: a wrong answer, not an error.
+  require a >= b else "the nines' complement of b needs a 9…9 at least as long: a >= b"
+  # Any a whose every digit is at least b's works; its callers give it 9…9, and so do the draws.
+  sample a == fill(9, len(a))
 
   q0: move HEAD1 right; move HEAD2 right; -> q1
 

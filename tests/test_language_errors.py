@@ -212,8 +212,8 @@ def syntax_errors(text: str) -> list[str]:
      "7:11: unexpected '='; expected '==', '!=', '<=', '>=', '<', '>', '+', '-', '//', '*', … "
      "(a comparison is written '==')"),
     ("  q0 (H == x): -> qH\n",
-     "7:10: unexpected '='; expected a name, a number, '^', '*' "
-     "(a head pattern has one '=': (H = 7), (H = x), (H = _), (H = ^), (H = *))"),
+     "7:10: unexpected '='; expected a name, a number, a quoted string, '^', '*' "
+     "(a head pattern has one '=': (H = 7), (H = x), (H = _), (H = ^), (H = *), (H = \"+\"))"),
     ("  q0: R = 1; -> qH\n", "7:9: unexpected '='; expected ':=' (a register is set with ':=')"),
     ("  q0: R := 1 -> qH\n", "7:15: unexpected '>'; expected a name, a number, '(', '-'"),
     ("  register X in 0..\n", "7:20: unexpected end of line; expected a number"),

@@ -1,17 +1,22 @@
-"""The operand sampler (caef_dsl/sampling.py) and the hypothesis strategies built on its
-constraint table (caef_dsl/strategies.py): counts, distinctness, constraints, determinism."""
+"""The operand sampler (caef_dsl/sampling.py) and the hypothesis strategies built on the
+constraints the machines declare (caef_dsl/strategies.py): counts, distinctness, constraints,
+determinism."""
 import itertools
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from caef_dsl import load_machines
 from caef_dsl.interpreter import run
-from caef_dsl.sampling import (CONSTRAINTS, Constraint, Permutation, _sum_clamped, capacity,
-                               class_pairs, constraint_for, highest, in_class, lowest, machine_constraint)
+from caef_dsl.operand_rules import machine_constraint
+from caef_dsl.sampling import (Constraint, Permutation, _sum_clamped, capacity, class_pairs, highest,
+                               in_class, lowest)
 from caef_dsl.strategies import numbers, operands
 
-TABLE = sorted(CONSTRAINTS.items()) + [("ADD", Constraint()), ("MUL*", constraint_for("MUL", 2, b_cap=12)),
-                                       ("DIV*", constraint_for("DIV", 2, quotient_cap=3))]
+LIBRARY = load_machines()
+CONSTRAINTS = {name: machine_constraint(LIBRARY, name) for name in sorted(LIBRARY.machines)}
+TABLE = sorted(CONSTRAINTS.items()) + [("MUL*", machine_constraint(LIBRARY, "MUL", b_cap=12)),
+                                       ("DIV*", machine_constraint(LIBRARY, "DIV", quotient_cap=3))]
 
 
 def brute_force(constraint, la, lb):
@@ -105,11 +110,11 @@ def test_edge_share_brings_chains_and_equal_operands():
     assert sum(set(str(a)[1:]) <= {"0", "9"} for a, _ in pairs) > 50
 
 
-def test_caps_apply_only_where_the_table_has_them():
-    assert constraint_for("MUL", 2, b_cap=99).b_limit == 99
-    assert constraint_for("MUL_DIGIT", 2, b_cap=99).b_limit == 9   # validity, not a cap
-    assert constraint_for("ADD", 2, quotient_cap=5) == Constraint()
-    assert constraint_for("MY_OP", 1).operands == 1
+def test_caps_apply_only_where_the_machine_declares_them():
+    assert machine_constraint(LIBRARY, "MUL", b_cap=99).b_limit == 99
+    assert machine_constraint(LIBRARY, "MUL_DIGIT", b_cap=99).b_limit == 9   # validity, not a cap
+    assert machine_constraint(LIBRARY, "ADD", quotient_cap=5) == Constraint()
+    assert machine_constraint(LIBRARY, "LEFT_MASK").operands == 1
 
 
 # ---- strategies --------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def parse_args(argv):
 def constraint(machine: str):
     """The operand constraint `caef compile` and `caef eval` draw the machine's problems under."""
     from caef_dsl.api import machines_for
-    from caef_dsl.sampling import machine_constraint
+    from caef_dsl.operand_rules import machine_constraint
     machines = machines_for(machine)
     return machine_constraint(machines, machines.resolve(machine))
 

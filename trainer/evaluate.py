@@ -78,7 +78,8 @@ def b_digits(constraint) -> str | None:
 def draw(machines, name: str, la: int, lb: int | None, n: int, seed: int) -> list:
     """Up to n distinct valid operand pairs of the class, uniformly drawn (no edge cases: the
     accuracy of the class, not of its hardest corners; `caef crosscheck` hunts those)."""
-    from caef_dsl.sampling import capacity, class_key, class_pairs, machine_constraint
+    from caef_dsl.operand_rules import machine_constraint
+    from caef_dsl.sampling import capacity, class_key, class_pairs
     constraint = machine_constraint(machines, name)
     count = min(n, capacity(constraint, la, lb))
     return list(class_pairs(constraint, la, lb, count, 0, class_key(seed, name, la, lb)))

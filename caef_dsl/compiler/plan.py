@@ -12,7 +12,8 @@ from pathlib import Path
 from ..align import text_entries
 from ..errors import CaefError
 from ..machine_set import MachineSet
-from ..sampling import Constraint, capacity, class_label, constraint_for, digits
+from ..operand_rules import machine_constraint
+from ..sampling import Constraint, capacity, class_label, digits
 from ..values import operand
 from .settings import DEFAULT_PER_CLASS, CompileError, Settings
 
@@ -71,8 +72,7 @@ def plan(machines: MachineSet, names: list[str], s: Settings) -> list[MachinePla
                            f"operator machines with --from-text --with-callees instead")
     plans = []
     for name in names:
-        arity = len(machines.machines[name].operands)
-        constraint = constraint_for(name, arity, b_cap=s.b_cap, quotient_cap=s.quotient_cap)
+        constraint = machine_constraint(machines, name, b_cap=s.b_cap, quotient_cap=s.quotient_cap)
         reserved = Counter(pair_class(a, b) for a, b in failures[name] if constraint.holds(a, b))
         classes, skipped = [], []
         b_lengths = [None] if constraint.operands == 1 else range(s.digits_b[0], s.digits_b[1] + 1)
