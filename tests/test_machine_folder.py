@@ -101,3 +101,9 @@ def test_two_files_that_declare_one_name_is_one_error(folder, capsys):
     assert main(["check", "c7sum.tm"]) == 2
     assert capsys.readouterr().err.startswith(
         "count7.tm:3:9: error: machine COUNT7 is already defined in again.tm; give yours another name\n")
+
+
+def test_the_files_language_md_shows_are_those_of_examples_folder():
+    doc = (EXAMPLES.parent.parent / "docs" / "language.md").read_text()
+    for name in ("count7.tm", "c7sum.tm"):
+        assert f"```tm {name}\n{(EXAMPLES / name).read_text()}```" in doc
