@@ -12,6 +12,7 @@ import sys
 
 from caef_dsl import __version__
 from caef_dsl.errors import CaefError, CheckError
+from caef_dsl.options import add_machines_option
 
 DESCRIPTION = ("Arithmetic operators as Turing machines: write them as .tm files, run and trace "
                "them, compile their traces into training data, train a model to execute them, "
@@ -42,6 +43,9 @@ COMMANDS = [
      "hypothesis-driven model vs interpreter, shrinking failures"),
 ]
 
+# The commands that take a machine: they get `--machines DIR` (caef_dsl/options.py).
+TAKE_MACHINES = {"check", "trace", "graph", "cost", "compile", "library", "eval", "crosscheck"}
+
 
 def _function(spec: str):
     module, _, name = spec.partition(":")
@@ -69,14 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         p = sub.add_parser(name, help=help_text, description=help_text)
         add(p)
+        if name in TAKE_MACHINES:
+            add_machines_option(p)
         p.set_defaults(run=run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from caef_dsl.machine_set import using_folders
     args = build_parser().parse_args(argv)
     try:
-        return _function(args.run)(args)
+        with using_folders(getattr(args, "machine_folders", None)):
+            return _function(args.run)(args)
     except CheckError as e:
         print(str(e), file=sys.stderr)
         return 2

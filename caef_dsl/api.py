@@ -1,6 +1,7 @@
 """The short way in: `trace("add", 45, 67)` loads, checks and runs a machine and renders it."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -8,23 +9,26 @@ from pathlib import Path
 from .budget import MAX_CALL_DEPTH, MAX_STEPS_PER_RUN
 from .configuration import Trace
 from .interpreter import run
-from .machine_set import MachineSet, load
+from .machine_set import MachineSet, folders, load
 from .render import result_token, step_pairs
 
 
 @lru_cache(maxsize=16)
-def _cached_machine_set(specs: tuple[str, ...]) -> MachineSet:
+def _cached_machine_set(specs: tuple[str, ...], library_folders: tuple[str, ...], cwd: str) -> MachineSet:
     return load(*specs)
 
 
 def load_machines(*specs: str) -> MachineSet:
-    """The machines of machines/ plus the .tm files among `specs`, checked (cached per specs)."""
-    return _cached_machine_set(tuple(specs))
+    """The machines of machines/ plus the .tm files among `specs` and what their calls reach in
+    the files beside them and in the folders among `specs` or of `--machines`
+    (machine_set.py), checked (cached per specs and folders)."""
+    return _cached_machine_set(tuple(specs), folders(), os.getcwd())  # relative paths: per folder
 
 
 def machines_for(machine: str) -> MachineSet:
     """The machine set `machine` resolves in: machines/ plus its file where it names one (a .tm
-    path), machines/ alone for a file stem or a declared name (`add`, `ADD`)."""
+    path) with the machines its calls reach, machines/ alone for a file stem or a declared name
+    (`add`, `ADD`)."""
     return load_machines(*([machine] if machine.endswith(".tm") or Path(machine).is_file() else []))
 
 

@@ -17,7 +17,6 @@ from .options import positive_int
 from .interpreter import run
 from .machine_set import MachineSet
 from .render import renderer, result_token, step_pairs
-from .syntax import parse_file
 
 def _console(stderr: bool = False):
     from rich.console import Console
@@ -27,27 +26,16 @@ def _console(stderr: bool = False):
 # ---- check -------------------------------------------------------------------------------
 
 def run_check(args) -> int:
-    from .check import check
     from .finite import head_views
-    from .machine_set import MACHINES_DIR
-    machines: dict[str, ast.Machine] = {}
-    for file in sorted(MACHINES_DIR.glob("*.tm")):
-        for m in parse_file(file):
-            machines[m.name] = m
-    problems, checked = [], []
+    from .check import check
+    from .machine_set import gather
     for spec in args.files:
-        path = Path(spec)
-        if not path.is_file():
+        if not Path(spec).is_file():
             raise CaefError(f"no such file: {spec}")
-        try:
-            for m in parse_file(path):
-                machines[m.name] = m
-                checked.append(m.name)
-        except CaefError as e:  # a syntax error in one file does not hide the others'
-            problems += [str(d) for d in getattr(e, "diagnostics", [e])]
-    files = {Path(f).resolve() for f in args.files}
-    diagnostics = [d for d in check(machines) if Path(d.path).resolve() in files]
-    problems += [str(d) for d in diagnostics]
+    # A syntax error in one file does not hide the others'; the machines a file calls come
+    # from its folder, --machines and machines/, as every command resolves them.
+    machines, _, checked, problems = gather(*args.files)
+    problems = [str(d) for d in problems + check(machines)]
     if problems:
         print("\n".join(problems), file=sys.stderr)
         print(f"{len(problems)} problem(s) found", file=sys.stderr)

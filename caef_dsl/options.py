@@ -47,6 +47,15 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_machines_option(parser: argparse.ArgumentParser) -> None:
+    """`--machines DIR` (repeatable), declared once for every command that takes a machine: a
+    folder of .tm files the calls of a user's machine resolve in, after the files beside it and
+    before machines/ (machine_set.py). The command runs within `machine_set.using_folders`."""
+    parser.add_argument("--machines", dest="machine_folders", action="append", metavar="DIR",
+                        help="a folder of your .tm files that calls resolve in, after the files beside "
+                             "the machine's own and before machines/ (repeatable)")
+
+
 def _flags(field: dataclasses.Field) -> tuple[str, ...]:
     return field.metadata["flags"] or ("--" + field.name.replace("_", "-"),)
 

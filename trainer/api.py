@@ -54,7 +54,9 @@ def open_library(*models: str | Path, machines: tuple[str, ...] = (), base: str 
                  position_draws: int = DEFAULT_POSITION_DRAWS, device: str | None = None,
                  memo: bool = True) -> Library:
     """Open trained run folders (`caef train --out`, `caef library --out`) as one library.
-    `machines`: .tm files of your own beside machines/ (a composite trained over the library).
+    `machines`: .tm files of your own (a composite trained over the library), their calls resolved
+    in the files beside them, then in any folder among `machines`, then machines/ (docs/language.md,
+    "A library of your own").
     The other options are `caef solve`'s (`--base`, `--rule-aligner`, `--max-steps`, …)."""
     from trainer.language_models import open_models
     machine_set = load_machines(*machines)

@@ -9,7 +9,7 @@ is also a worked example of the command line.
     python -m trainer.demo                                   # add, head view, ~5 minutes
     python -m trainer.demo --machine sub                     # a composite: its callees come along
     python -m trainer.demo --machine long_mul --library runs/library   # reuse `caef library`
-    python -m trainer.demo --machine my_machine.tm           # your own machine
+    python -m trainer.demo --machine my_machine.tm           # your own machine (its callees: beside it)
     python -m trainer.demo --mode tape --out demo-tape        # the paper's state line, ~50 minutes
 
 Each mode has its own recipe (`RECIPES`: data, steps, budget, evaluation lengths); every
@@ -28,6 +28,8 @@ from pathlib import Path
 from caef_dsl.compiler.command import CompileOptions
 from caef_dsl.compiler.pipeline import compile_datasets
 from caef_dsl.compiler.settings import Settings
+from caef_dsl.machine_set import using_folders
+from caef_dsl.options import add_machines_option
 from trainer.crosscheck import CrosscheckSettings, crosscheck_command
 from trainer.evaluate import EvalSettings, eval_command
 from trainer.stages import stage
@@ -65,6 +67,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m trainer.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--machine", default="add",
                         help="machine to learn (default add; e.g. sub, long_mul, less_than, or a .tm file)")
+    add_machines_option(parser)
     parser.add_argument("--library", metavar="RUN",
                         help="a `caef library` run to reuse instead of compiling and training (head view)")
     parser.add_argument("--mode", choices=list(RECIPES), default="head",
@@ -126,6 +129,11 @@ def b_lengths(machine: str) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    with using_folders(args.machine_folders):  # every stage resolves the machine alike
+        return _stages(args)
+
+
+def _stages(args) -> int:
     out = Path(args.out)
     data, run, report, failures = out / "data", Path(args.library or out / "run"), out / "eval", out / "failures.jsonl"
     head = args.mode == "head"
