@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .configuration import Configuration, GotoSite, OutputTape, Trace, names
+from .configuration import Configuration, GotoSite, OutputTape, Trace, names, output_value
 from .errors import OutOfRange, RunError
-from .values import Digits, Text, as_number, barred
+from .values import Digits, Text, as_number, barred, display
 
 CallRunner = Callable[[str, list[Digits]], tuple[object, "Trace | None"]]
 
@@ -24,9 +24,10 @@ def output_action(exe: "Executable", outputs: list, action: tuple) -> None:
     if kind == "put":
         outputs[i] = OutputTape(tape.cells, action[2], tape.barred)
     elif kind == "finish":
-        # The digit under the head counts only when non-zero: a number has no leading 0.
-        outputs[i] = (tape.appended(tape.pending) if tape.pending not in (None, "0")
-                      else OutputTape(tape.cells, None, tape.barred))
+        # The digit under the head counts only when non-zero: a number has no leading 0 (a
+        # text tape keeps every character).
+        kept = tape.pending is not None and (tape.pending != "0" or exe.text_outputs[i])
+        outputs[i] = tape.appended(tape.pending) if kept else OutputTape(tape.cells, None, tape.barred)
     elif action[2] > 0:
         if tape.pending is None:
             raise RunError(f"{exe.name}: moved {name} right without writing a digit")
@@ -67,6 +68,12 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
             if values is not None:
                 values[action[1]] = value
         elif kind == "put":
+            if len(action) == 4:  # a value moved whole onto a text tape, read at the rule's site
+                value = config.value(action[3])
+                if value.__class__ is not Text:
+                    raise RunError(f"{exe.name}: put {action[3]} on {action[1]}: a text tape takes text, and "
+                                   f"{action[3]} holds {display(value) or 'nothing'} (DECIMAL writes a number as text)")
+                action = ("put", action[1], str(value))
             output_action(exe, outputs, action)
         elif kind == "goto":
             target = action[1]
@@ -84,6 +91,8 @@ def apply(config: Configuration, command: tuple, run_call: CallRunner | None = N
             if run_call is None:
                 raise RunError(f"{exe.name}: a call to {site.machine} needs a call runner")
             values = values or names(exe, config.operands, heads, registers)
+            for n in site.outputs:  # an output tape passed as it stands now
+                values[n] = output_value(exe, outputs, n)
             result, callee = run_call(site.machine, [argument(f(values)) for f in site.args])
             i = exe.register_index[site.result]
             if exe.domains[i] is not None:

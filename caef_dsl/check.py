@@ -26,7 +26,7 @@ def _not_call_arguments(rule: ast.Rule, names: set[str]) -> dict[str, str]:
     arguments are read from the configuration when the call is made (actions.py's call
     site), which holds operands, registers and heads, not the rule's own names."""
     reads = {p.value: p.head for p in rule.patterns if p.kind == "bind"}
-    allowed = "a call's arguments can name operands, registers and heads"
+    allowed = "a call's arguments can name operands, registers, heads and outputs"
     return {name: (f"{allowed}, not the pattern variable {name}: pass the head {reads[name]} it reads"
                    if name in reads else
                    f"{allowed}, not the let name {name}: set a register to it in an earlier action "
@@ -196,7 +196,7 @@ class _MachineCheck:
                     self.error(action.pos, f"the result of a call goes to a register; "
                                            f"{action.result} is not one")
                 for a in action.args:  # evaluated when the call is made: no pattern variables
-                    self._expr(a, outer, action.pos, _not_call_arguments(rule, scope - outer))
+                    self._expr(a, outer | set(self.outputs), action.pos, _not_call_arguments(rule, scope - outer))
             elif isinstance(action, ast.Goto):
                 for target in (action.target, action.otherwise):
                     if target is not None and target not in self.known_states:

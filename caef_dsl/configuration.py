@@ -44,6 +44,12 @@ class OutputTape(NamedTuple):
         return OutputTape(self.cells + digits, None, self.barred + barred(digits))
 
 
+def output_value(exe: "Executable", outputs, name: str) -> Digits | Text:
+    """What output tape `name` holds: a number, or a text tape's characters."""
+    i = exe.output_index[name]
+    return outputs[i].text() if exe.text_outputs[i] else outputs[i].value()
+
+
 def read_symbols(exe: "Executable", operands, heads, outputs) -> tuple[str, ...]:
     """What every head reads: a digit, `^` before the first cell, `_` past the last; then the
     last digit of every output tape a rule reads (`^` while it is empty)."""
@@ -90,8 +96,7 @@ class Configuration(NamedTuple):
         if name in exe.register_index:
             return self.registers[exe.register_index[name]]
         if name in exe.output_index:
-            i = exe.output_index[name]
-            return self.outputs[i].text() if exe.text_outputs[i] else self.outputs[i].value()
+            return output_value(exe, self.outputs, name)
         return self.operands[exe.operand_names.index(name)]
 
     @property
@@ -106,6 +111,7 @@ class CallSite:
     args: tuple[Callable, ...]
     result: str
     state: str
+    outputs: tuple[str, ...] = ()  # the output tapes the arguments read
 
 
 @dataclass(frozen=True, eq=False)

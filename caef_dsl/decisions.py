@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .align import Expression, text_entries
+from .formulas import drawn_formulas, reads_formulas
 from .interpreter import run
 from .machine_set import MachineSet
 from .operand_rules import machine_constraint
@@ -36,6 +37,8 @@ def problems(machines: MachineSet, name: str, la: int, lb: int | None, per_class
     """The operands of up to `per_class` problems of a class, a tenth of them edge cases. A
     machine that reads text reads the problems of each operator machine it enters, written
     `A op B=` (align.text_entries)."""
+    if reads_formulas(machines, name):
+        return [[f.body] for f in drawn_formulas(class_key(seed, name, la, lb), per_class, la)]
     entries = text_entries(machines, name)
     found = []
     for machine, op in entries or [(name, None)]:
@@ -51,7 +54,8 @@ def classes(machines: MachineSet, name: str, lengths: str, mixed: bool = False) 
     """Every (len a, len b) of `lengths`; with `mixed`, also each length against 1 and 2 digits
     both ways (a long operand meets a short one: MUL's b stays under 30)."""
     ns = parse_lengths(lengths)
-    if len(machines.machines[name].operands) == 1 and text_entries(machines, name) is None:
+    if len(machines.machines[name].operands) == 1 and (text_entries(machines, name) is None
+                                                       or reads_formulas(machines, name)):
         return [(n, None) for n in ns]
     pairs = [(a, b) for a in ns for b in ns] if not mixed else [(n, n) for n in ns]
     if mixed:

@@ -28,6 +28,7 @@ class ExecutableRule:
 
     def __init__(self, exe: "Executable", rule: ast.Rule):
         self.rule = rule
+        self.texts = {t.name for t in exe.ast.texts}
         slots = {n: i for i, n in enumerate(exe.reader_names)}
         self.checks = []   # (slot, the symbols its pattern accepts)
         self.binds = []    # (slot, variable)
@@ -56,14 +57,18 @@ class ExecutableRule:
                 return ("copy", action.register, source)
             return ("set", action.register, evaluator(action.expr))
         if isinstance(action, ast.Put):
+            source = moved_name(machine, action)
+            if source is not None:
+                return ("copy_put", action.output, source)
             return ("put", action.output, evaluator(action.expr))
         if isinstance(action, ast.Move):
             return ("const", ("move", action.target, 1 if action.direction == "right" else -1))
         if isinstance(action, ast.Finish):
             return ("const", ("finish", action.target))
         if isinstance(action, ast.CallMachine):
+            read = set().union(*(ast.free_names(a) for a in action.args))
             site = CallSite(action.machine, tuple(evaluator(a) for a in action.args),
-                            action.result, state)
+                            action.result, state, tuple(o.name for o in machine.outputs if o.name in read))
             return ("const", ("call", site))
         if isinstance(action, ast.Goto):
             if action.condition is None:
@@ -91,11 +96,15 @@ class ExecutableRule:
             elif kind == "let":
                 env[step[1]] = step[2](env)
             elif kind == "put":
-                value = step[2](env)
-                value = as_number(value)
-                if isinstance(value, bool) or not 0 <= value <= 9:
+                value = as_number(step[2](env))
+                if step[1] in self.texts and isinstance(value, str) and value in ast.TEXT_CHARACTERS:
+                    command.append(("put", step[1], value))  # a character onto a text tape
+                    continue
+                if isinstance(value, (bool, str)) or not 0 <= value <= 9:
                     raise RunError(f"put {value!r} on {step[1]}: an output cell holds one digit")
                 command.append(("put", step[1], str(value)))
+            elif kind == "copy_put":
+                command.append(("put", step[1], env[step[2]], step[2]))
             elif kind == "copy":
                 command.append(("set", step[1], env[step[2]], step[2]))
             else:  # set

@@ -123,8 +123,9 @@ class Effect(NamedTuple):
 
 def _effect(config: Configuration, command: tuple) -> Effect | None:
     """The effect of `command` on any configuration like `config`; None when it holds a
-    conditional goto, whose target depends on what the heads read after the moves."""
-    if any(a[0] == "goto" and a[1].__class__ is GotoSite for a in command):
+    conditional goto, whose target depends on what the heads read after the moves, or moves a
+    value onto a text tape, read where it is applied."""
+    if any(a[0] == "goto" and a[1].__class__ is GotoSite or a[0] == "put" and len(a) == 4 for a in command):
         return None
     exe = config.machine
     after, _ = apply(config, command)

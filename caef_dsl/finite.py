@@ -149,9 +149,12 @@ def _computes(expr: ast.Expr) -> bool:
     return any(_computes(c) for c in ast.children(expr))
 
 
-def moved_name(machine: ast.Machine, action: ast.Assign) -> str | None:
-    """The operand or register an assignment moves by name (`OUTPUT := a`), if it does."""
+def moved_name(machine: ast.Machine, action: ast.Assign | ast.Put) -> str | None:
+    """The operand or register an assignment moves by name (`OUTPUT := a`), or a put moves
+    whole onto a text tape (`put S on TEXT`: the characters of S), if it does."""
     expr = action.expr
+    if isinstance(action, ast.Put) and action.output not in {t.name for t in machine.texts}:
+        return None  # a put on a number's tape writes one digit, as computed
     declared = set(machine.operands) | {r.name for r in machine.registers}
     return expr.name if isinstance(expr, ast.Name) and expr.name in declared else None
 
@@ -206,7 +209,8 @@ class _Analysis:
                 reads(action.expr, action.pos, f"let {action.name}", into="R")
                 lets[action.name] = _unbounded(action.expr, set(m.operands), self.numbers, lets)
             elif isinstance(action, ast.Put):
-                reads(action.expr, action.pos, f"the digit put on {action.output}")
+                if moved_name(m, action) is None:  # else a move onto a text tape: the view names it
+                    reads(action.expr, action.pos, f"the digit put on {action.output}")
             elif isinstance(action, ast.Assign):
                 source = moved_name(m, action)
                 if source is None:

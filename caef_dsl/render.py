@@ -221,12 +221,16 @@ class Renderer:
         return tuple(command)
 
     def _read_fragment(self, state: str, fragment: str) -> tuple:
-        m = re.fullmatch(r"\[(\w+)\](?: (RIGHT|LEFT)| (True|False|\d+)|((?:\|\d)+)| ([A-Za-z_]\w*))?", fragment)
+        m = re.fullmatch(r"\[(\w+)\](?: (RIGHT|LEFT)| (True|False|\d+|[+\-*/%=<>()])|((?:\|\d)+)| ([A-Za-z_]\w*))?",
+                         fragment)
         if not m:
             raise TextParseError(f"cannot read command fragment {fragment!r}")
         name, direction, word, digits, source = m.groups()
         exe = self.exe
         if source:  # a moved value, read by the action code where the command is applied
+            if name in exe.output_index and exe.text_outputs[exe.output_index[name]] \
+                    and source in exe.register_index:
+                return ("put", name, None, source)
             if name not in exe.register_index:
                 raise TextParseError(f"{name} is not a register of {exe.name}")
             if source not in exe.register_index and source not in exe.operand_names:
@@ -241,7 +245,8 @@ class Renderer:
                 raise TextParseError(f"{name} is not a register or output of {exe.name}")
             return ("finish", name)
         if name in exe.output_index:
-            if word is None or not word.isdigit() or len(word) != 1:
+            text_tape = exe.text_outputs[exe.output_index[name]]
+            if word is None or len(word) != 1 or not (word.isdigit() or text_tape):
                 raise TextParseError(f"an output cell holds one digit: {fragment!r}")
             return ("put", name, word)
         if name not in exe.register_index:

@@ -248,10 +248,10 @@ def test_a_file_of_good_lines_after_a_broken_header_gives_one_error():
 
 @pytest.mark.parametrize("rule, message", [
     ("  q0 (H = y): call ADD(a, y) -> R; -> qH\n",
-     "7:27: a call's arguments can name operands, registers and heads, not the pattern variable y: "
+     "7:27: a call's arguments can name operands, registers, heads and outputs, not the pattern variable y: "
      "pass the head H it reads"),
     ("  q0: let s = 3; call ADD(a, s) -> R; -> qH\n",
-     "7:30: a call's arguments can name operands, registers and heads, not the let name s: "
+     "7:30: a call's arguments can name operands, registers, heads and outputs, not the let name s: "
      "set a register to it in an earlier action and pass the register"),
     ("  q0: call ADD(a, z) -> R; -> qH\n", "7:19: unknown name z"),
 ])

@@ -31,7 +31,7 @@ from trainer.stages import stage
 from trainer.train_settings import TrainSettings
 
 # Machines that read text come along with the operators (--from-text), not on drawn numbers.
-TEXT_READERS = (*TEXT_MACHINES.values(), "left_operand", "right_operand")
+TEXT_READERS = (*TEXT_MACHINES.values(), "left_operand", "right_operand", "reduce", "settled")
 DEFAULT_OUT = "runs/library"
 DEFAULT_DATA = "compiled/library-head"
 WHO = "caef library"

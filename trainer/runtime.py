@@ -33,6 +33,7 @@ from caef_dsl.actions import apply
 from caef_dsl.align import OPERATORS, TEXT_MACHINES, Expression, family_of, first_step, read_result
 from caef_dsl.configuration import CallSite, Configuration, Trace
 from caef_dsl.errors import CaefError, TextParseError
+from caef_dsl.formulas import Formula
 from caef_dsl.machine_set import MachineSet
 from caef_dsl.render import HALT_COMMAND, renderer
 from caef_dsl.views import MODES, executor_examples
@@ -92,10 +93,11 @@ class FormatError(CaefError):
 class Task(NamedTuple):
     """One problem: a machine (declared name), its operands, and its expression when the
     machine has an operator (the trained aligner reads it). Entered by its text, the machine
-    is a text machine (ALIGN, ALIGN_LONG) and the operand the expression's text."""
+    is a text machine (ALIGN, ALIGN_LONG) and the operand the expression's text; a Formula
+    (several operators) is EVALUATE's."""
     machine: str
     operands: tuple[str, ...]
-    expression: Expression | None = None
+    expression: Expression | Formula | None = None
 
     @property
     def label(self) -> str:
@@ -397,8 +399,8 @@ class Runtime:
         model aligns: by the expression's text through the text machine of `family` (default:
         the machine's own, `align.family_of`) where the models execute it, else by a trained
         one-shot aligner; a run with neither cannot align, and says so."""
-        if self.rule_aligner or task.expression is None:
-            return task
+        if self.rule_aligner or not isinstance(task.expression, Expression):
+            return task  # none to align, or an expression its machine reads (EVALUATE)
         stem = {n: s for s, n in self.machines.by_file.items()}.get(task.machine)
         text_stem = TEXT_MACHINES[family or family_of(stem)]
         text_machine = self.machines.resolve(text_stem) if text_stem in self.machines.by_file else None

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from caef_dsl.align import FAMILIES, parse_expression
+from caef_dsl.align import FAMILIES, ExpressionError, parse_expression
+from caef_dsl.formulas import EVALUATOR, FormulaError, parse_formula
 from caef_dsl.api import load_machines
 from caef_dsl.interpreter import Trace
 from caef_dsl.interpreter import run as run_machine
@@ -45,8 +46,18 @@ class Answer:
 
 
 def expression_task(machines: MachineSet, expression: str, family: str = DEFAULT_FAMILY) -> Task:
-    """The task of `A op B=` (family "long": `*` and `//` by LONG_MUL and LONG_DIV); checked."""
-    e = parse_expression(expression)
+    """The task of `A op B=` (family "long": `*` and `//` by LONG_MUL and LONG_DIV), or of an
+    expression of several operators and parentheses (EVALUATE: every decision on the model,
+    the parsing included); checked."""
+    try:
+        e = parse_expression(expression)
+    except ExpressionError:
+        try:
+            formula = parse_formula(expression)
+        except FormulaError:
+            raise ExpressionError(f"not an expression: {expression!r} (A op B= with op one of + - * // % == > <, "
+                                  f"or several of + - * // % with parentheses, e.g. (12+345)*6-78//9=)") from None
+        return Task(machines.resolve(EVALUATOR), (formula.body,), formula)
     return make_task(machines, e.machine(family), e.a, e.b)
 
 
@@ -70,7 +81,7 @@ def solve_problem(runtime: Runtime, task: Task, check: bool = False, family: str
 class SolveSettings(RuntimeOptions):
     """What `caef solve` is told."""
     expression: str = option(positional=True, metavar="EXPRESSION",
-                             help='e.g. "123+456=" (operators + - * // % == > <)')
+                             help='e.g. "123+456=" (operators + - * // % == > <) or "(12+345)*6-78//9="')
     family: str = option(DEFAULT_FAMILY, choices=sorted(FAMILIES),
                          help=f"machines of * and //: long (long_mul, long_div; % long_mod; the default) or paper "
                               f"(mul, div: repeated addition)")

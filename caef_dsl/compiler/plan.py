@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..align import text_entries
+from ..formulas import reads_formulas
 from ..errors import CaefError
 from ..machine_set import MachineSet
 from ..operand_rules import machine_constraint
@@ -26,6 +27,7 @@ class MachinePlan:
     classes: list[tuple[int, int | None, int]]    # (len a, len b or None, operand pairs)
     skipped: list[str]                             # classes the constraint leaves empty
     failures: list[tuple[int, int | None]]
+    formulas: bool = False                         # EVALUATE: expressions with operands of up to len a digits
 
     def size(self, oversample: int) -> int:
         return sum(n for _, _, n in self.classes) + oversample * len(self.failures)
@@ -66,12 +68,17 @@ def plan(machines: MachineSet, names: list[str], s: Settings) -> list[MachinePla
     fewer pairs than --per-class asks, or no class holds any."""
     failures = (_read_failures(s.failures, machines, names) if s.failures
                 else {name: [] for name in names})
-    readers = [name for name in names if text_entries(machines, name) is not None]
+    readers = [name for name in names if text_entries(machines, name) is not None
+               and not reads_formulas(machines, name)]
     if readers:
         raise CompileError(f"{', '.join(readers)} read(s) an expression's text, not numbers: compile the "
                            f"operator machines with --from-text --with-callees instead")
     plans = []
     for name in names:
+        if reads_formulas(machines, name):
+            classes = [(n, None, s.per_class or DEFAULT_PER_CLASS) for n in range(s.digits_a[0], s.digits_a[1] + 1)]
+            plans.append(MachinePlan(name, Constraint(operands=1), classes, [], [], formulas=True))
+            continue
         constraint = machine_constraint(machines, name, b_cap=s.b_cap, quotient_cap=s.quotient_cap)
         reserved = Counter(pair_class(a, b) for a, b in failures[name] if constraint.holds(a, b))
         classes, skipped = [], []

@@ -12,6 +12,7 @@ import itertools
 from fractions import Fraction
 from typing import Iterator, NamedTuple
 
+from ..formulas import drawn_formulas
 from ..sampling import class_key, class_label, class_pairs
 from .plan import MachinePlan, pair_class
 from .settings import Settings
@@ -67,6 +68,12 @@ def problems(plans: list[MachinePlan], s: Settings, start: int, stop: int) -> It
                 yield Problem(p.name, str(a), None if b is None else str(b), "failures", "train")
             continue
         la, lb, n = cls
+        if p.formulas:  # expressions of 1-6 operators, operands of up to la digits
+            for i, formula in enumerate(drawn_formulas(class_key(s.seed, p.name, la, lb), hi, la)):
+                if i >= lo:
+                    yield Problem(p.name, formula.body, None, class_label(la, lb),
+                                  "test" if is_test(i, s.test_ratio) else "train")
+            continue
         edges = int(s.edge_share * n + Fraction(1, 2))
         reserved = frozenset(pair for pair in p.failures if pair_class(*pair) == (la, lb))
         drawn = class_pairs(p.constraint, la, lb, n, edges, class_key(s.seed, p.name, la, lb), reserved)
