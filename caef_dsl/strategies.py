@@ -14,6 +14,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from .api import machines_for
+from .formulas import formulas, reads_formulas
 from .operand_rules import machine_constraint
 from .sampling import highest, lowest
 
@@ -55,6 +56,8 @@ def operands(machine: str, max_digits: int = 20, *, min_digits: int = 1, b_cap: 
         raise ValueError(f"need 1 <= min_digits <= max_digits, got {min_digits}, {max_digits}")
     machines = machines or machines_for(machine)
     name = machines.resolve(machine)
+    if reads_formulas(machines, name):  # EVALUATE: expressions of 2-6 operators
+        return formulas(max_digits=max_digits).map(lambda formula: (formula.body, None))
     c = machine_constraint(machines, name, b_cap=b_cap, quotient_cap=quotient_cap)
     drawn = _within_bounds(c, min_digits, max_digits)
     # the machine's other `require`/`sample` conditions: kept where the interpreter accepts them

@@ -15,5 +15,5 @@ machine EVALUATE(t)
   q1 if not DONE: call REDUCE(T) -> T; -> q2
   q2: call SETTLED(T) -> DONE; -> q1
 
-  render q0, q1, q2 as "EVALUATE, " state ", " T " " DONE
-  render qH as "EVALUATE, qH, " T
+  render q0, q1, q2 as "EVALUATE, " state ", " t " " T " " DONE
+  render qH as "EVALUATE, qH, " t " " T

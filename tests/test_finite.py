@@ -113,6 +113,27 @@ def test_hundred_digit_problems_need_no_decision_short_ones_lack(machines, name)
     assert found.long and not found.new, sorted(found.new)[:5]
 
 
+# The text machines: long expressions need no decision that short ones lack, for the aligners
+# (every operator's problems written `A op B=`) and for EVALUATE's own machines (the operators
+# it calls are held above).
+TEXT_MACHINES = {"ALIGN": None, "ALIGN_LONG": None, "EVALUATE": {"EVALUATE", "REDUCE", "SETTLED", "DECIMAL"}}
+
+
+@pytest.mark.parametrize("name", TEXT_MACHINES)
+def test_long_texts_need_no_decision_short_ones_lack(machines, name):
+    found = compare(machines, name, "1-10", "40", per_class=8, long_per_class=1)
+    new = {d for d in found.new if TEXT_MACHINES[name] is None or d[0] in TEXT_MACHINES[name]}
+    assert found.long and not new, sorted(new)[:5]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TEXT_MACHINES)
+def test_hundred_digit_texts_need_no_decision_short_ones_lack(machines, name):
+    found = compare(machines, name, "1-10", "100", per_class=40, long_per_class=2)
+    new = {d for d in found.new if TEXT_MACHINES[name] is None or d[0] in TEXT_MACHINES[name]}
+    assert found.long and not new, sorted(new)[:5]
+
+
 def test_a_view_that_is_not_finite_needs_new_decisions_at_every_length(tmp_path):
     (tmp_path / "shorter.tm").write_text("""machine SHORTER(a, b)
   register OUTPUT

@@ -32,7 +32,7 @@ TABLE = {
 }
 # One operand each (the table gave a machine it did not name the arity it declares).
 TABLE.update((name, Constraint(operands=1)) for name in ("ALIGN", "ALIGN_LONG", "LEFT_OPERAND", "RIGHT_OPERAND",
-                                                         "DECIMAL"))
+                                                         "DECIMAL", "EVALUATE", "REDUCE", "SETTLED"))
 
 
 def test_each_library_machine_declares_what_the_table_said(machines):

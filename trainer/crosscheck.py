@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from caef_dsl.formulas import formula_value, reads_formulas
 from caef_dsl.options import add_options, from_args, option
 from trainer.comparison import Divergence
 from trainer.runtime import Runtime
@@ -91,6 +92,10 @@ class ModelChecker:
         trace = run_machine(self.machines.executables, task.machine, list(task.operands))
         [solution] = self.runtime.solve([task], [min(self.runtime.max_steps, 2 * trace.total_steps() + 16)])
         divergence = compare(solution, trace, self.runtime.mode)
+        if divergence is None and reads_formulas(self.machines, task.machine) \
+                and solution.result != str(formula_value(task.operands[0])):  # and Python's integers
+            divergence = Divergence(f"{task.machine} result", task.machine, None, None, {}, task.operands[0],
+                                    str(formula_value(task.operands[0])), solution.result, [])
         if divergence is not None:
             a_text, *b_text = task.operands
             raise Disagreement(Counterexample(self.machine, a_text, (b_text or [None])[0],

@@ -67,5 +67,8 @@ def test_random_adapters_make_format_errors_in_full_mode(models, machines):
 def test_solve_with_paper_adapters(paper_adapters, capsys):
     from caef.cli import main
     base, adapters = paper_adapters
-    assert main(["solve", "45-7=", "--model", str(adapters), "--base", str(base), "--max-new-tokens", "12"]) == 1
+    argv = ["solve", "45-7=", "--model", str(adapters), "--base", str(base), "--max-new-tokens", "12"]
+    assert main(argv) == 2  # no sub_aligner/ adapter: the run cannot align SUB's text, and says so
+    assert "has no trained aligner for SUB" in capsys.readouterr().err
+    assert main(argv + ["--rule-aligner"]) == 1
     assert "45-7= (full mode)" in capsys.readouterr().out

@@ -112,3 +112,33 @@ class Where:
     ("ADD aligner", "q0", "input"), ("ADD aligner", "qH", "output")])
 def test_a_divergence_is_placed_in_the_part_of_the_run_it_is_in(where, state, part):
     assert part_of(Where(where, state), "q0") == part
+
+
+def test_an_expression_of_several_operators_is_evaluated_on_the_model(machines):
+    from trainer.solve import expression_task, solve_problem
+    task = expression_task(machines, "(12+345)*6-78//9=")
+    assert task.machine == "EVALUATE" and task.operands == ("(12+345)*6-78//9",)
+    runtime = Runtime(OracleExecutor(machines, [task], "head"), machines)
+    runtime.memo.inner.names |= set(machines.machines)
+    answer = solve_problem(runtime, task, check=True)
+    assert answer.result_text == "(12+345)*6-78//9=2134" and answer.divergence is None
+
+
+def test_a_negative_intermediate_result_is_refused_before_the_run(machines):
+    from trainer.solve import expression_task
+    with pytest.raises(CaefError, match=r"^\(1-2\)\*3=: 1-2 is negative \(SUB computes a - b for a >= b only\)$"):
+        expression_task(machines, "(1-2)*3=")
+
+
+def test_crosscheck_draws_expressions_and_shrinks_a_failure_to_the_shortest(machines):
+    """An oracle that knows one expression's steps agrees there and is wrong on every other:
+    hypothesis's failure shrinks to an expression of two operators (the fewest it draws)."""
+    import re
+
+    from trainer.crosscheck import ModelChecker, crosscheck_model
+    oracle = OracleExecutor(machines, [Task("EVALUATE", ("1+2*3",), None)], "head")
+    oracle.names |= set(machines.machines)
+    checker = ModelChecker(Runtime(oracle, machines), "evaluate", machines)
+    checker.check("1+2*3")  # agrees
+    result = crosscheck_model(checker, "evaluate", max_examples=5, max_digits=2)
+    assert len(re.findall(r"//|[-+*%]", result.minimal.a)) == 2
