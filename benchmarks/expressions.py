@@ -3,17 +3,21 @@
 --max-digits digits; EVALUATE runs each on the model, every decision there (the parsing, the
 operators' machines, the printing); each result is compared with Python's integers. A failure
 is then shrunk by `caef crosscheck`'s search to the shortest expression that still fails.
+Hypothesis favours small operands; `--uniform` draws instead 2–6 operators over operands of
+uniformly 1..--max-digits digits (`caef_dsl.formulas.drawn_formulas`, seeded).
 
     .venv/bin/python benchmarks/expressions.py --model runs/library --n 200 --max-digits 30
+    .venv/bin/python benchmarks/expressions.py --model runs/library --n 200 --max-digits 30 --uniform
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 
-from caef_dsl.formulas import formula_value, formulas
+from caef_dsl.formulas import drawn_formulas, formula_value, formulas
 from trainer import open_library
 from trainer.runtime import Task
 
@@ -43,12 +47,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shrink", type=int, default=100, metavar="N",
                         help="examples crosscheck tries when hunting the shortest failure (0: none)")
+    parser.add_argument("--uniform", action="store_true", help="operands of uniformly drawn lengths, not hypothesis's")
     parser.add_argument("--out", type=Path, default=None, help="write expressions.json here")
     args = parser.parse_args()
     library = open_library(*args.model)
     evaluator = library.machines.resolve("evaluate")
     library.runtime.require(evaluator)
-    formulas_drawn = drawn(args.n, args.max_digits, args.seed)
+    formulas_drawn = (drawn_formulas(args.seed, args.n, args.max_digits, min_operators=2) if args.uniform
+                      else drawn(args.n, args.max_digits, args.seed))
+    longest = sorted(max(len(x) for x in re.findall(r"\d+", f.body)) for f in formulas_drawn)
+    print(f"{len(formulas_drawn)} expressions; longest operand per expression: median {longest[len(longest) // 2]}, "
+          f"{sum(n >= 20 for n in longest)} with one of 20 digits or more")
     began = time.perf_counter()
     solutions = library.runtime.solve([Task(evaluator, (f.body,), f) for f in formulas_drawn])
     seconds = time.perf_counter() - began

@@ -35,7 +35,7 @@ COMMANDS = [
     ("train", "trainer.train_settings:add_arguments", "trainer.train:run",
      "train a model (tiny from scratch, or a local checkpoint + LoRA)"),
     ("library", "trainer.library:add_arguments", "trainer.library:run",
-     "train one model that executes every machine (head view, operands of 1-10 digits)"),
+     "train one model that executes every machine and reads and writes their text (head view, operands of 1-10 digits)"),
     ("solve", "trainer.solve:add_arguments", "trainer.solve:run", "compute an expression with trained models only"),
     ("eval", "trainer.evaluate:add_arguments", "trainer.evaluate:run",
      "evaluate models against the interpreter, by operand length"),

@@ -128,11 +128,12 @@ def reads_formulas(machines, name: str) -> bool:
     return machines.by_file.get(EVALUATOR) == name
 
 
-def drawn_formulas(seed_key: int, count: int, digits: int, max_operators: int = 6) -> list[Formula]:
-    """`count` seeded Formulas of 1..`max_operators` operators over operands of up to `digits`
-    digits: a class of a dataset or an evaluation."""
+def drawn_formulas(seed_key: int, count: int, digits: int, min_operators: int = 1,
+                   max_operators: int = 6) -> list[Formula]:
+    """`count` seeded Formulas of min..max operators over operands of up to `digits` digits: a
+    class of a dataset, or an evaluation."""
     rng = random.Random(seed_key)
-    return [draw_formula(rng, rng.randint(1, max_operators), digits) for _ in range(count)]
+    return [draw_formula(rng, rng.randint(min_operators, max_operators), digits) for _ in range(count)]
 
 
 def formulas(min_operators: int = 2, max_operators: int = 6, max_digits: int = 30):

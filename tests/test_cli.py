@@ -118,3 +118,21 @@ def test_check_decisions_argument_is_refused_before_anything_runs(value, message
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"caef check: error: argument --decisions: {message} (see caef check --help)\n"
+
+
+def test_the_help_opens_with_what_caef_is_and_every_command_says_what_it_does(capsys):
+    """`caef --help` opens with the tool's description (never an internal docstring), and
+    each command's --help with its own one-line description."""
+    import pytest as _pytest
+
+    from caef.cli import COMMANDS, main
+    with _pytest.raises(SystemExit):
+        main(["--help"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("Arithmetic operators as Turing machines: write them as .tm files")
+    for command, *_ in COMMANDS:
+        with _pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        description = text.split("\n\n")[1].strip()
+        assert description and not description.startswith(("positional", "options", "usage")), command

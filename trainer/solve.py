@@ -81,9 +81,9 @@ def solve_problem(runtime: Runtime, task: Task, check: bool = False, family: str
 class SolveSettings(RuntimeOptions):
     """What `caef solve` is told."""
     expression: str = option(positional=True, metavar="EXPRESSION",
-                             help='e.g. "123+456=" (operators + - * // % == > <) or "(12+345)*6-78//9="')
+                             help='e.g. "123+456=" (operators + - * // %% == > <) or "(12+345)*6-78//9="')
     family: str = option(DEFAULT_FAMILY, choices=sorted(FAMILIES),
-                         help=f"machines of * and //: long (long_mul, long_div; % long_mod; the default) or paper "
+                         help=f"machines of * and //: long (long_mul, long_div; %% long_mod; the default) or paper "
                               f"(mul, div: repeated addition)")
     check: bool = option(False, action="store_true",
                          help="also run the interpreter and show the first step where the model differs")
