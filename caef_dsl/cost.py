@@ -22,6 +22,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .align import text_entries
+from .decisions import problems
 from .errors import CaefError, RequirementFailed, StepBudgetExceeded
 from .interpreter import run as run_machine
 from .options import positive_int
@@ -112,10 +114,14 @@ def measure(machines, name: str, lengths: list[int], *, samples: int = DEFAULT_S
             row.infeasible, row.skipped, row.note = True, True, exploded
             continue
         rng = random.Random(f"{seed}:{name}:{row.a_digits}:{row.b_digits}")
+        texts = (iter(problems(machines, name, row.a_digits, row.b_digits, samples, seed, edges=False))
+                 if text_entries(machines, name) is not None else None)  # an expression's text
         totals = {"steps": 0, "calls": 0, "tokens": {m: {"read": 0, "written": 0} for m in MODES}}
         for _ in range(samples):
             try:
-                operands = draw_operands(rng, exe, row.a_digits, row.b_digits)
+                operands = next(texts) if texts else draw_operands(rng, exe, row.a_digits, row.b_digits)
+            except StopIteration:
+                break
             except RequirementFailed as e:
                 row.note = f"no operands of these lengths ({e}; see --b-digits)"
                 break

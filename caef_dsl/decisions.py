@@ -33,19 +33,22 @@ def decisions(machines: MachineSet, name: str, classes: list[tuple[int, int | No
     return found
 
 
-def problems(machines: MachineSet, name: str, la: int, lb: int | None, per_class: int, seed: int) -> list[list]:
-    """The operands of up to `per_class` problems of a class, a tenth of them edge cases. A
-    machine that reads text reads the problems of each operator machine it enters, written
-    `A op B=` (align.text_entries)."""
+def problems(machines: MachineSet, name: str, la: int, lb: int | None, per_class: int, seed: int,
+             edges: bool = True) -> list[list]:
+    """The operands of up to `per_class` problems of a class, a tenth of them edge cases (unless
+    not `edges`). A machine that reads text reads the problems of each operator machine it
+    enters, written `A op B=` (align.text_entries), of lengths la and lb (la where lb is None);
+    EVALUATE reads expressions with operands of up to la digits."""
     if reads_formulas(machines, name):
         return [[f.body] for f in drawn_formulas(class_key(seed, name, la, lb), per_class, la)]
     entries = text_entries(machines, name)
+    lb = la if entries and lb is None else lb
     found = []
     for machine, op in entries or [(name, None)]:
         constraint = machine_constraint(machines, machine)
         count = min(per_class, capacity(constraint, la, lb))
-        edges = max(1, count // 10) if count else 0
-        for a, b in class_pairs(constraint, la, lb, count, edges, class_key(seed, machine, la, lb)):
+        corners = max(1, count // 10) if count and edges else 0
+        for a, b in class_pairs(constraint, la, lb, count, corners, class_key(seed, machine, la, lb)):
             found.append([Expression(str(a), op, str(b)).text] if op else [a] if b is None else [a, b])
     return found
 

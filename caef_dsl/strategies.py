@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from .align import text_entries
 from .api import machines_for
 from .formulas import formulas, reads_formulas
 from .operand_rules import machine_constraint
@@ -58,6 +59,11 @@ def operands(machine: str, max_digits: int = 20, *, min_digits: int = 1, b_cap: 
     name = machines.resolve(machine)
     if reads_formulas(machines, name):  # EVALUATE: expressions of 2-6 operators
         return formulas(max_digits=max_digits).map(lambda formula: (formula.body, None))
+    entries = text_entries(machines, name)
+    if entries is not None:  # ALIGN, ALIGN_LONG, …: an operator's operands written `A op B=`
+        return st.sampled_from(entries).flatmap(lambda entry: operands(
+            entry[0], max_digits, min_digits=min_digits, machines=machines).map(
+            lambda pair: (f"{pair[0]}{entry[1]}{pair[1]}=", None)))
     c = machine_constraint(machines, name, b_cap=b_cap, quotient_cap=quotient_cap)
     drawn = _within_bounds(c, min_digits, max_digits)
     # the machine's other `require`/`sample` conditions: kept where the interpreter accepts them

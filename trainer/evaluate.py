@@ -77,9 +77,15 @@ def b_digits(constraint) -> str | None:
 
 def draw(machines, name: str, la: int, lb: int | None, n: int, seed: int) -> list:
     """Up to n distinct valid operand pairs of the class, uniformly drawn (no edge cases: the
-    accuracy of the class, not of its hardest corners; `caef crosscheck` hunts those)."""
+    accuracy of the class, not of its hardest corners; `caef crosscheck` hunts those). A machine
+    that reads text gets texts (b None): its operators' problems written `A op B=`, or EVALUATE's
+    expressions."""
+    from caef_dsl.align import text_entries
+    from caef_dsl.decisions import problems
     from caef_dsl.operand_rules import machine_constraint
     from caef_dsl.sampling import capacity, class_key, class_pairs
+    if text_entries(machines, name) is not None:
+        return [(operands[0], None) for operands in problems(machines, name, la, lb, n, seed, edges=False)]
     constraint = machine_constraint(machines, name)
     count = min(n, capacity(constraint, la, lb))
     return list(class_pairs(constraint, la, lb, count, 0, class_key(seed, name, la, lb)))

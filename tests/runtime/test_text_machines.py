@@ -142,3 +142,25 @@ def test_crosscheck_draws_expressions_and_shrinks_a_failure_to_the_shortest(mach
     checker.check("1+2*3")  # agrees
     result = crosscheck_model(checker, "evaluate", max_examples=5, max_digits=2)
     assert len(re.findall(r"//|[-+*%]", result.minimal.a)) == 2
+
+
+def test_eval_cost_and_crosscheck_draw_texts_for_a_machine_that_reads_text(machines):
+    """A text machine is drawn its operators' problems written `A op B=` (EVALUATE: expressions),
+    not numbers: eval's draw, cost's and crosscheck's strategy alike."""
+    from hypothesis import given, settings as hypothesis_settings
+
+    from caef_dsl.cost import measure
+    from caef_dsl.strategies import operands
+    from trainer.evaluate import draw
+    texts = [a for a, b in draw(machines, "ALIGN_LONG", 3, None, 2, 1)]
+    assert len(texts) == 16 and {t[3:-4] for t in texts} == {"+", "-", "*", "//", "%", "==", ">", "<"}
+    assert all(b is None for _, b in draw(machines, "EVALUATE", 4, None, 5, 1))
+    [row] = measure(machines, "ALIGN", [2], samples=3)
+    assert row.samples == 3 and row.steps > 0
+
+    @hypothesis_settings(max_examples=20, deadline=None, database=None)
+    @given(operands("align", 5, machines=machines))
+    def runs(pair):
+        assert run(machines.executables, "ALIGN", [pair[0]]).result is not None
+
+    runs()
