@@ -5,7 +5,13 @@ Per class (len a, len b), or per length with `--lengths 1-10,20,50,100` (equal-l
 
   step accuracy        teacher-forced: the model's completion for each of the interpreter's
                        prompts (every frame, calls included) equals the interpreter's
-  end-to-end accuracy  free-running from the aligner to the result, every step checked
+  end-to-end accuracy  free-running from the aligner to the result, every step checked; with
+                       the text machines (the default for a library), text in and text out
+  aligner (I),         the paper's Table 2: where a run first leaves the interpreter's — in
+  executor,            the machines reading the expression, the operator's machine (its calls
+  aligner (O)          included) or the printing — each part's accuracy over the problems
+                       that reached it right
+  align steps          the model's decisions reading and printing the text, per problem
   first divergence     of the first failing problem: state, symbols read, expected vs
                        produced, the fields that differ
   tokens, seconds      read and written per problem, wall time per problem (batched)

@@ -79,4 +79,7 @@ def print_divergence(console, d: Divergence) -> None:
 
 def console():
     from rich.console import Console
-    return Console(highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True)
+    if not out.is_terminal:  # a log or a pipe: wide enough that no figure of a table is cut
+        out.width = max(out.width, 200)
+    return out
