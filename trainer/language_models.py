@@ -249,10 +249,15 @@ def _load_sources(sources: list[Source], device: torch.device) -> dict[tuple[str
 
 
 def open_models(folders: list, machines: MachineSet, *, base: str | None = None, device: str | None = None,
-                max_new_tokens: int | None = None, position_draws: int = DEFAULT_POSITION_DRAWS) -> LanguageModels:
-    """The executor over trained run folders and adapter folders (see the module doc)."""
+                max_new_tokens: int | None = None, position_draws: int = DEFAULT_POSITION_DRAWS,
+                aligners_alone: bool = False) -> LanguageModels:
+    """The executor over trained run folders and adapter folders (see the module doc). With
+    `aligners_alone`, runs of one-shot aligners without an executor, to measure them alone
+    (benchmarks/one_shot_aligner.py): only `generate(…, aligner=True)` answers."""
     sources = [s for folder in folders for s in read_sources(Path(folder), machines, base)]
     modes = sorted({s.mode for s in sources if s.mode is not None})
+    if aligners_alone and not modes:
+        modes = ["aligner"]
     if len(modes) != 1:
         raise ModelError(f"the executor models were trained for different modes ({', '.join(modes)}): give one mode's"
                          if modes else "no executor among the models (only aligners)")

@@ -85,3 +85,15 @@ def test_crosscheck_of_a_trained_model(head_run_300_steps, tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == (1 if failures.exists() else 0)
     assert ("agrees with the interpreter on all" in out) == (code == 0)
+
+
+def test_a_one_shot_aligner_opens_alone_only_when_asked(broken_aligner_run, machines):
+    """benchmarks/one_shot_aligner.py measures an aligner run without an executor."""
+    import pytest
+
+    from trainer.language_models import ModelError, open_models
+    with pytest.raises(ModelError, match="no executor among the models"):
+        open_models([broken_aligner_run], machines)
+    models = open_models([broken_aligner_run], machines, aligners_alone=True, max_new_tokens=8)
+    [reply] = models.generate("ADD", ["45+67="], aligner=True)
+    assert isinstance(reply.text, str) and models.has_aligner("ADD") and not models.covers("ADD")
