@@ -82,12 +82,14 @@ class RecordMaker:
     def records(self, p: Problem):
         """(kind, machine, a, b, step, prompt, completion) of every record of one problem."""
         operands = [p.a] if p.b is None else [p.a, p.b]
-        trace = run_machine(self.machines.executables, p.machine, operands)
         op = self.operators.get(p.machine)
-        entered = trace
-        if p.machine in self.text_machines and p.b is not None:
-            entered = run_machine(self.machines.executables, self.text_machines[p.machine],
-                                  [Expression(p.a, op, p.b).text])
+        aligner_pairs = op is not None and p.b is not None and "aligner" in self.kinds
+        by_text = p.machine in self.text_machines and p.b is not None
+        # The machine's own run: the executor's records unless entered by its text, and the
+        # aligner pairs' halting line.
+        trace = run_machine(self.machines.executables, p.machine, operands) if aligner_pairs or not by_text else None
+        entered = (run_machine(self.machines.executables, self.text_machines[p.machine],
+                               [Expression(p.a, op, p.b).text]) if by_text else trace)
         executed = frames(entered) if self.with_callees else [entered]
         for t in executed if "executor" in self.kinds else ():
             a, *b = (str(tape) if isinstance(tape, Text) else tape.decimal for tape in t.steps[0].config.operands)
@@ -95,7 +97,7 @@ class RecordMaker:
             for example in executor_examples(t, self.mode):
                 yield ("executor", example.machine, a, b[0] if b else None, example.step,
                        intro + example.prompt, example.completion)
-        if op is not None and p.b is not None and "aligner" in self.kinds:
+        if aligner_pairs:
             exe, expression = trace.machine, Expression(p.a, op, p.b)
             intro = self.intro(p.machine, "aligner")
             yield "aligner", p.machine, p.a, p.b, 0, intro + expression.text, first_step(exe, operands)
