@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import CaefError, OperandError
+from .formulas import FormulaError, parse_formula, reads_formulas
 from .executable import Executable
 from .render import renderer, result_token
 
@@ -71,6 +72,23 @@ def text_entries(machines, name: str) -> list[tuple[str, str]] | None:
     family = next((f for f, text in TEXT_MACHINES.items() if text == stem), None)
     table = FAMILIES[family] if family else {op: s for f in FAMILIES.values() for op, s in f.items()}
     return [(machines.resolve(s), op) for op, s in table.items() if s in machines.by_file]
+
+
+def check_text(machines, name: str, operands: list) -> None:
+    """Raise a one-line error unless a machine that reads text is given a text it reads: `A op
+    B=` with one of its operators, or for EVALUATE an expression without its closing `=`."""
+    entries = text_entries(machines, name)
+    if entries is None or len(operands) != 1:
+        return
+    text = str(operands[0])
+    if reads_formulas(machines, name):
+        if text.rstrip().endswith("="):
+            raise FormulaError(f"{name} reads an expression without its closing '=': {text.rstrip()[:-1]!r}")
+        parse_formula(text)
+        return
+    operators = [op for _, op in entries]
+    if parse_expression(text).op not in operators:
+        raise ExpressionError(f"{name} reads A op B= with op one of {' '.join(operators)}: {text!r}")
 
 
 def family_of(stem: str) -> str:

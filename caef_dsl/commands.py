@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import ast
+from .align import check_text
 from .api import load_machines, machines_for
 from .budget import MAX_CALL_DEPTH, MAX_STEPS_PER_RUN
 from .errors import CaefError
@@ -171,6 +172,7 @@ def _batch_operands(machines: MachineSet, name: str, file: str) -> list[list]:
                 continue
             operands = [item["a"]] + ([item["b"]] if item.get("b") is not None else [])
             try:
+                check_text(machines, name, operands)
                 machines.executables[name].initial(operands)
             except CaefError as e:
                 bad.append(f"{file}:{number}: {e}")
@@ -194,6 +196,7 @@ def run_trace(args) -> int:
         return 0
     if not args.operands:
         raise CaefError("give the operands (caef trace MACHINE A [B]) or --batch FILE")
+    check_text(machines, name, args.operands)
     if args.json:
         print(json.dumps(_trace_json(machines, name, args.operands, args)))
     else:

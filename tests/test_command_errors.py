@@ -29,3 +29,16 @@ def test_a_missing_model_folder_is_reported_before_torch_is_imported(tmp_path):
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.stderr == "caef solve: error: no such model folder: no-run, no-run-2\n"
     assert done.stdout == "2 False\n"
+
+
+def test_a_text_machine_is_told_what_text_it_reads(capsys):
+    """`caef trace` on a machine that reads text checks the text first, in one line."""
+    for argv, message in [
+        (["trace", "align", "12"], "not an expression of the form A op B= (op one of + - * // % == > <): '12'"),
+        (["trace", "align", "5%3="], "ALIGN reads A op B= with op one of + - * // == > <: '5%3='"),
+        (["trace", "evaluate", "1+2="], "EVALUATE reads an expression without its closing '=': '1+2'"),
+        (["trace", "evaluate", "(1+2"], "a parenthesis is not closed in '(1+2'")]:
+        assert main(argv) == 2
+        assert capsys.readouterr().err == f"caef trace: error: {message}\n"
+    assert main(["trace", "evaluate", "(12+345)*6-78//9", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"] == "2134"
