@@ -27,7 +27,7 @@ def measure(model: str, machine: str, lengths: list[int], n: int, seed: int = 1)
     machines = load_machines()
     name = machines.resolve(machine)
     exe = machines.executable(name)
-    op = OPERATORS[{n_: s for s, n_ in machines.by_file.items()}[name]]
+    op = OPERATORS[machines.stems[name]]
     executor = open_models([model], machines, aligners_alone=True)
     table = {}
     for length in lengths:

@@ -68,7 +68,7 @@ def text_entries(machines, name: str) -> list[tuple[str, str]] | None:
     machine = machines.machines[name]
     if not {t.name for t in machine.texts} & set(machine.operands):
         return None
-    stem = {n: s for s, n in machines.by_file.items()}.get(name)
+    stem = machines.stems.get(name)
     family = next((f for f, text in TEXT_MACHINES.items() if text == stem), None)
     table = FAMILIES[family] if family else {op: s for f in FAMILIES.values() for op, s in f.items()}
     return [(machines.resolve(s), op) for op, s in table.items() if s in machines.by_file]

@@ -38,10 +38,6 @@ class Formula:
         return f"{self.body}="
 
 
-# A tree: an int, or (operator, left, right).
-Tree = "int | tuple[str, Tree, Tree]"
-
-
 def parse_formula(text: str) -> Formula:
     """`text` (spaces and a closing `=` allowed) as a Formula; FormulaError where it is not one,
     OperandError where an operation would leave the non-negative integers."""
@@ -77,7 +73,8 @@ def _parse(tokens: list[str], at: int, text: str, level: int = 1):
 
 
 def value(tree, text: str = "") -> int:
-    """The value of a tree; OperandError at an operation outside the non-negative integers."""
+    """The value of a tree (an int, or (operator, left, right)); OperandError at an operation
+    outside the non-negative integers."""
     if isinstance(tree, int):
         return tree
     op, left, right = tree

@@ -33,6 +33,7 @@ class MachineSet:
     def __init__(self, machines: dict[str, ast.Machine], by_file: dict[str, str]):
         self.machines = machines
         self.by_file = by_file  # file stem → first machine declared in it
+        self.stems = {name: stem for stem, name in by_file.items()}  # and back
         self.head_views: dict[str, HeadView] = head_views(machines)
         self._executables: dict[str, Executable] = {}
 

@@ -24,14 +24,13 @@ from pathlib import Path
 from caef_dsl.compiler.command import CompileOptions
 from caef_dsl.compiler.pipeline import compile_datasets
 from caef_dsl.compiler.settings import Settings
-from caef_dsl.align import TEXT_MACHINES
-from caef_dsl.machine_set import MACHINES_DIR
+from caef_dsl.align import text_entries
+from caef_dsl.api import load_machines
+from caef_dsl.formulas import reads_formulas
 from caef_dsl.options import add_options, from_args, option
 from trainer.stages import stage
 from trainer.train_settings import TrainSettings
 
-# Machines that read text come along with the operators (--from-text), not on drawn numbers.
-TEXT_READERS = (*TEXT_MACHINES.values(), "left_operand", "right_operand", "reduce", "settled")
 DEFAULT_OUT = "runs/library"
 DEFAULT_DATA = "compiled/library-head"
 WHO = "caef library"
@@ -70,12 +69,20 @@ def run(args) -> int:
     return 0 if metrics["stopped_by"] == "accuracy" else 1
 
 
+def drawn_machines() -> tuple[str, ...]:
+    """The machines of machines/ whose problems are drawn (file stems): those of numbers, and
+    EVALUATE's expressions. The other machines that read text come along as callees of the
+    operators entered by their text (--from-text)."""
+    machines = load_machines()
+    return tuple(sorted(stem for stem, name in machines.by_file.items()
+                        if text_entries(machines, name) is None or reads_formulas(machines, name)))
+
+
 def build_library(settings: LibrarySettings) -> dict:
     """Compile every decision, operators entered by their text; train one model on them; its
     metrics."""
     from trainer.train import train  # torch
-    machines = settings.machines or tuple(sorted(p.stem for p in MACHINES_DIR.glob("*.tm")
-                                                 if p.stem not in TEXT_READERS))
+    machines = settings.machines or drawn_machines()
     data = Path(settings.data or DEFAULT_DATA)
     common = dict(mode="head", digits=settings.digits, whole_small_classes=True, seed=str(settings.seed),
                   workers=settings.workers, force=True)

@@ -109,7 +109,7 @@ def make_task(machines: MachineSet, machine: str, a, b=None) -> Task:
     name = machines.resolve(str(machine))
     operands = tuple(str(v) for v in (a, b) if v is not None)
     machines.executable(name).initial(list(operands))  # operand count, digits, `require`s
-    stem = {n: s for s, n in machines.by_file.items()}.get(name)
+    stem = machines.stems.get(name)
     op = OPERATORS.get(stem)
     expression = Expression(operands[0], op, operands[1]) if op and len(operands) == 2 else None
     return Task(name, operands, expression)
@@ -401,9 +401,8 @@ class Runtime:
         one-shot aligner; a run with neither cannot align, and says so."""
         if self.rule_aligner or not isinstance(task.expression, Expression):
             return task  # none to align, or an expression its machine reads (EVALUATE)
-        stem = {n: s for s, n in self.machines.by_file.items()}.get(task.machine)
-        text_stem = TEXT_MACHINES[family or family_of(stem)]
-        text_machine = self.machines.resolve(text_stem) if text_stem in self.machines.by_file else None
+        text_stem = TEXT_MACHINES[family or family_of(self.machines.stems.get(task.machine))]
+        text_machine = self.machines.by_file.get(text_stem)
         if text_machine is not None and self.memo.covers(text_machine):
             return Task(text_machine, (task.expression.text,), task.expression)
         if self.memo.has_aligner(task.machine):

@@ -63,7 +63,7 @@ class RecordMaker:
         self.machines = load_machines(*specs)
         self.mode, self.stage, self.with_callees, self.kinds = mode, stage, with_callees, kinds
         self.seen: set[int] | None = set() if distinct else None
-        stems = {name: stem for stem, name in self.machines.by_file.items()}
+        stems = self.machines.stems
         self.operators = {name: OPERATORS.get(stem) for name, stem in stems.items()}
         # --from-text: a machine with an operator is entered by its text, through this machine
         self.text_machines = {name: self.machines.resolve(TEXT_MACHINES[family_of(stem)])
