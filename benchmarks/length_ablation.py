@@ -33,9 +33,10 @@ SETTINGS = {
     "rope-first": ["--rope-layers", "1"],          # RoPE in the first layer only, NoPE above
     "random-positions": ["--random-positions", "1024"],  # Ruoss et al. 2023
     "varied-density": ["--random-positions", "1024", "--varied-density"],  # … at every spacing up to 1024
+    "head-positions": ["--head-positions"],        # runs of cells away from the heads share a position
     "direct": [],                                  # no machine: a+b= → the sum
 }
-DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "varied-density", "direct"]
+DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "varied-density", "head-positions", "direct"]
 
 
 def parse_args(argv=None):

@@ -1,10 +1,10 @@
 """Which position ids a tape model needs at inference: one step at a time, teacher-forced.
 
 For each length, the state lines of a few ADD problems (`caef compile add --mode tape`) go to
-the model with position ids numbered 0, 1, 2, … and as the runtime draws them for a
-`--random-positions N` run (`trainer.data.RandomPositions`: a sorted random draw from 0..N-1,
-seeded by the prompt); greedy decoding writes the command, and the share of commands right is
-printed. Step accuracy only: `caef eval` runs whole problems.
+the model with position ids numbered 0, 1, 2, … and as the runtime gives them to the run
+(`trainer.positions`: for `--random-positions N` a sorted random draw from 0..N-1 seeded by the
+prompt, for `--head-positions` the head layout); greedy decoding writes the command, and the share
+of commands right is printed. Step accuracy only: `caef eval` runs whole problems.
 
     .venv/bin/python benchmarks/position_probe.py ablation/tape-random-positions-seed0 --lengths 5 10 15 20 50
     .venv/bin/python benchmarks/position_probe.py ablation/tape-random-positions-seed0 --lengths 20 --room 300
@@ -20,9 +20,9 @@ import torch
 
 from caef.cli import main as caef
 from caef_dsl.compiler.dataset import DatasetRecord
-from trainer.data import RandomPositions
 from trainer.decoding import generate_at_positions
 from trainer.model import load_run
+from trainer.positions import RandomPositions, positions_of_run
 from trainer.run_file import RunFile
 
 
@@ -37,7 +37,7 @@ def state_lines(digits: int, per_class: int, folder: Path) -> list[DatasetRecord
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run", help="a tape-view run (`caef train --random-positions N`)")
+    parser.add_argument("run", help="a tape-view run (`caef train --random-positions N` or `--head-positions`)")
     parser.add_argument("--lengths", nargs="+", type=int, default=[5, 10, 15, 20, 50])
     parser.add_argument("--per-class", type=int, default=5, help="problems per length (default 5)")
     parser.add_argument("--room", type=int, metavar="N",
@@ -46,21 +46,22 @@ def main() -> None:
     args = parser.parse_args()
     model, tokenizer = load_run(args.run)
     model.eval()
-    positions = RandomPositions.of_run(RunFile.read(args.run))
+    positions = positions_of_run(RunFile.read(args.run))
     if positions is None:
-        raise SystemExit(f"{args.run} was not trained with --random-positions")
+        raise SystemExit(f"{args.run} was not trained at positions of its own (--random-positions, --head-positions)")
     if args.room:
         positions = replace(positions, completion_tokens=args.room)
+    scheme = f"drawn from 0..{positions.span - 1}" if isinstance(positions, RandomPositions) else "of the heads"
     eos = tokenizer.eos_token_id
     with tempfile.TemporaryDirectory() as folder:
         for digits in args.lengths:
             records = state_lines(digits, args.per_class, Path(folder))
-            right = {"0, 1, 2, …": 0, f"drawn from 0..{positions.span - 1}": 0}
+            right = {"0, 1, 2, …": 0, scheme: 0}
             for r in records:
                 ids = tokenizer(r.prompt, return_tensors="pt")["input_ids"]
                 want = tokenizer(r.completion, add_special_tokens=False)["input_ids"] + [eos]
                 mask = ids.new_ones(ids.shape)
-                drawn = positions.draw(r.prompt, ids.shape[1])
+                drawn = positions.draw(r.prompt, tokenizer.convert_ids_to_tokens(ids[0].tolist()))
                 for how, at in zip(right, (torch.arange(ids.shape[1]), drawn)):
                     [written] = generate_at_positions(model, ids, mask, len(want) + 8, eos, [at])
                     right[how] += written == want

@@ -7,8 +7,8 @@ completion and the EOS only (labels are -100 on the prompt), so the model learns
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from caef_dsl.compiler.dataset import FILES, MANIFEST, DatasetRecord, Manifest
 from caef_dsl.compiler.output import Output
 from caef_dsl.tokens import alphabet_of
 from trainer.errors import TrainerError
-from trainer.run_file import RunFile
+from trainer.positions import FAR, FAR_SPAN, HeadLayout, random_positions
 
 IGNORE_INDEX = -100  # the label value PyTorch's cross-entropy skips
 
@@ -181,17 +181,19 @@ class KindBatches(torch.utils.data.Sampler):
 class PadCollator:
     """Pads a batch on the right to its longest example (labels with -100, attention mask 0).
 
-    With `random_positions` N, each example's position ids are a sorted random draw of distinct
-    positions from 0..N-1 (Ruoss et al. 2023, randomized positional encodings): a model trained
-    on short examples meets the distances of long ones; inference draws them the same way
-    (`RandomPositions.draw`). `varied_density`: see `random_positions`.
+    Position ids (`trainer.positions`): with `random_positions` N, each example's are a sorted
+    random draw from 0..N-1 (`varied_density`: see `random_positions`); with `vocabulary` (the
+    token of each id), its tokens' are `HeadLayout`'s at an offset drawn from 0..FAR_SPAN-1;
+    with neither, the model counts 0, 1, 2, ….
     """
 
     def __init__(self, pad_token_id: int, random_positions: int | None = None, seed: int = 0,
-                 varied_density: bool = False):
+                 varied_density: bool = False, vocabulary: list[str] | None = None, far_mass: float | None = None):
         self.pad_token_id = pad_token_id
         self.random_positions = random_positions
         self.varied_density = varied_density
+        self.vocabulary = vocabulary
+        self.far_mass = far_mass
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
@@ -208,62 +210,25 @@ class PadCollator:
                 raise TrainerError(f"an example of {width} tokens does not fit --random-positions {self.random_positions}")
             batch["position_ids"] = random_positions(len(examples), width, self.random_positions, self.generator,
                                                      varied_density=self.varied_density)
+        elif self.vocabulary is not None:
+            batch["position_ids"] = torch.tensor([self._head_positions(e, width) for e in examples])
+            if self.far_mass:
+                batch["far_bias"] = self._far_bias(batch["position_ids"], mask)
         return batch
 
+    def _far_bias(self, positions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Per example, log w on its cells away from the heads (w drawn log-uniform from
+        1..far_mass) and 0 elsewhere: added to every attention logit on them, each such cell weighs
+        as w would, as in a line w times as long (`trainer.train.weighted_mask`)."""
+        weight = torch.rand(len(positions), 1, generator=self.generator) * math.log(self.far_mass)
+        return torch.where((positions >= FAR) & mask.bool(), weight, 0.0)
 
-def random_positions(rows: int, width: int, span: int, generator: torch.Generator, *,
-                     varied_density: bool = False) -> torch.Tensor:
-    """Per row, `width` distinct position ids drawn from 0..span-1, in increasing order.
-
-    A draw of `width` positions spaces them by about span/width, so a model trained on short
-    lines only meets sparse positions, and a long line at inference is denser than any it saw.
-    With `varied_density`, each row is instead `width` consecutive positions of a draw of a
-    random count between `width` and `span`: every spacing a line up to `span` tokens has.
-    """
-    if not varied_density:
-        return torch.rand(rows, span, generator=generator).topk(width, dim=1).indices.sort(dim=1).values
-    counts = torch.randint(width, span + 1, (rows,), generator=generator).tolist()
-    rows_drawn = []
-    for count in counts:
-        drawn = torch.rand(span, generator=generator).topk(count).indices.sort().values
-        first = int(torch.randint(0, count - width + 1, (1,), generator=generator))
-        rows_drawn.append(drawn[first:first + width])
-    return torch.stack(rows_drawn)
-
-
-@dataclass(frozen=True)
-class RandomPositions:
-    """How a run trained with `--random-positions span` reads a prompt at inference: at as many
-    positions as its tokens and `completion_tokens` more (the longest completion trained on),
-    drawn from 0..span-1 like a training example's, seeded by the prompt's text and the draw's
-    number, so that a completion stays a function of its prompt (the runtime's memo is exact)."""
-    span: int
-    completion_tokens: int
-    varied_density: bool = False  # draw as `--varied-density` training did (see `random_positions`)
-
-    @classmethod
-    def of_run(cls, run: RunFile) -> RandomPositions | None:
-        """A run's, or None for a run trained at positions 0, 1, 2, …"""
-        positions = run.positions
-        if not positions.random_positions:
-            return None
-        if not positions.completion_tokens:
-            raise TrainerError("the run was trained with random positions but does not say how long its "
-                               "completions were (positions.completion_tokens): retrain it")
-        return cls(positions.random_positions, positions.completion_tokens, bool(positions.varied_density))
-
-    def draw(self, text: str, tokens: int, draw: int = 0) -> torch.Tensor:
-        """The position ids of a prompt `text` of `tokens` tokens (and of its completion's first
-        `completion_tokens`) at draw number `draw`."""
-        count = tokens + self.completion_tokens
-        if count > self.span:
-            raise TrainerError(f"a prompt of {tokens} tokens and a completion of {self.completion_tokens} do not "
-                               f"fit the {self.span} positions the model was trained on "
-                               f"(--random-positions {self.span})")
-        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=draw.to_bytes(16, "little"))
-        seed = int.from_bytes(digest.digest(), "little")
-        return random_positions(1, count, self.span, torch.Generator().manual_seed(seed),
-                                varied_density=self.varied_density)[0]
+    def _head_positions(self, example: dict, width: int) -> list[int]:
+        offset = int(torch.randint(0, FAR_SPAN, (1,), generator=self.generator))
+        tokens = [self.vocabulary[i] for i in example["input_ids"]]
+        layout = HeadLayout(offset)
+        ids = layout.positions(tokens)
+        return ids + list(range(layout.near + 1, layout.near + 1 + width - len(ids)))  # padding: masked
 
 
 def write_dataset(

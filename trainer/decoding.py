@@ -29,6 +29,8 @@ import torch
 from torch.nn.functional import linear, scaled_dot_product_attention, silu
 from transformers import LlamaForCausalLM, SmolLM3ForCausalLM
 
+from trainer.positions import WrittenPositions
+
 
 class GreedyDecoder:
     def __init__(self, model):
@@ -64,11 +66,13 @@ class GreedyDecoder:
     @torch.inference_mode()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, max_new_tokens: int,
                  eos_token_id: int, drafts: list[list[int]] | None = None,
-                 positions: list[torch.Tensor] | None = None) -> list[list[int]]:
+                 positions: list[torch.Tensor] | None = None,
+                 written_positions: list[WrittenPositions] | None = None) -> list[list[int]]:
         """Greedy continuations of a left-padded batch: per row, the tokens up to and including
         the first EOS, or `max_new_tokens` tokens without one. `drafts`: a guess per row.
         `positions`: per row, the position ids of its tokens from its first real one on (default
-        0, 1, 2, …); tokens past the end of a row's ids go on at their mean spacing."""
+        0, 1, 2, …); tokens past the end of a row's ids go on at their mean spacing, or, with
+        `written_positions`, the completion's take theirs as they are written."""
         batch, width = input_ids.shape
         device = input_ids.device
         pending = [list(d[:max_new_tokens]) for d in drafts] if drafts else [[] for _ in range(batch)]
@@ -88,6 +92,9 @@ class GreedyDecoder:
         # of the guess. `written` holds each row's output; `last` its token not yet in the cache.
         feed = [row.tolist()[s:] + p for row, s, p in zip(input_ids, start, pending)]
         slots = start
+        if written_positions:
+            for i in range(batch):
+                self._place(table, i, width - start[i], written_positions[i].guess(pending[i]))
         written: list[list[int]] = [[] for _ in range(batch)]
         done = [False] * batch
         while True:
@@ -104,6 +111,10 @@ class GreedyDecoder:
                     new = guess[:kept]
                 else:
                     new = guess[:kept] + [own[kept]]
+                if written_positions:  # the tokens kept, then the guess fed with them
+                    kept_at = slots[i] - start[i] + len(feed[i]) - len(guess)
+                    self._place(table, i, kept_at, written_positions[i].accept(new))
+                    self._place(table, i, kept_at + len(new), written_positions[i].guess(guess[kept + 1:]))
                 if not done[i]:
                     written[i] += new
                     if eos_token_id in new or len(written[i]) >= max_new_tokens:
@@ -118,6 +129,13 @@ class GreedyDecoder:
             feed, slots = next_feed, next_slots
         return [row[:row.index(eos_token_id) + 1] if eos_token_id in row else row[:max_new_tokens]
                 for row in written]
+
+    @staticmethod
+    def _place(table: torch.Tensor, row: int, at: int, positions: list[int]) -> None:
+        """Write `positions` into the row's position ids from its `at`-th real token on."""
+        end = min(at + len(positions), table.shape[1])
+        if end > at:
+            table[row, at:end] = torch.tensor(positions[:end - at], device=table.device)
 
     def _round(self, feed: list[list[int]], slots: list[int], start: list[int], cache: list,
                table: torch.Tensor) -> list[list[int]]:
@@ -171,10 +189,11 @@ class GreedyDecoder:
 
 @torch.inference_mode()
 def generate_at_positions(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, max_new_tokens: int,
-                          eos_token_id: int, positions: list[torch.Tensor]) -> list[list[int]]:
-    """`GreedyDecoder.generate` with `positions`, for any causal LM (a LoRA adapter, a model
-    the lean decoder does not support): Hugging Face's forward pass with a KV cache, one token
-    a step. `generate` cannot take per-row position ids for the tokens it writes."""
+                          eos_token_id: int, positions: list[torch.Tensor],
+                          written_positions: list[WrittenPositions] | None = None) -> list[list[int]]:
+    """`GreedyDecoder.generate` with `positions` (and `written_positions`), for any causal LM (a
+    LoRA adapter, a model the lean decoder does not support): Hugging Face's forward pass with a
+    KV cache, one token a step. `generate` cannot take per-row position ids for the tokens it writes."""
     batch, width = input_ids.shape
     start = _left_padding(attention_mask)
     table = torch.stack([_position_table(p, width + max_new_tokens) for p in positions])
@@ -196,6 +215,8 @@ def generate_at_positions(model, input_ids: torch.Tensor, attention_mask: torch.
         if done.all():
             break
         ids, mask = token[:, None], torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+        if written_positions:
+            position_ids[:, at] = torch.tensor([w.accept([t])[0] for w, t in zip(written_positions, token.tolist())])
     return written.tolist()
 
 

@@ -51,11 +51,11 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # step costs about the same.
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
-             "lengths": "1-10,20,50,100", "random_positions": 0},
+             "lengths": "1-10,20,50,100", "random_positions": 0, "head_positions": False},
     "tape": {"problems": 50000, "max_steps": 4000, "batch_size": 64, "lr": 2e-3, "budget": 60,
-             "lengths": "1-10,12,15,20", "random_positions": 1024},
+             "lengths": "1-10,12,15,20,50,100", "random_positions": 0, "head_positions": True},
     "full": {"problems": 50000, "max_steps": 4000, "batch_size": 32, "lr": 2e-3, "budget": 60,
-             "lengths": "1-10,12,15,20", "random_positions": 1024},
+             "lengths": "1-10,12,15,20", "random_positions": 1024, "head_positions": False},
 }
 
 
@@ -82,6 +82,8 @@ def parse_args(argv):
     parser.add_argument("--random-positions", type=int, metavar="N",
                         help=f"train on random position ids from 0..N-1, 0: none (default "
                              f"{recipe_help('random_positions')})")
+    parser.add_argument("--head-positions", action=argparse.BooleanOptionalAction,
+                        help=f"train and read at head positions (default {recipe_help('head_positions')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
     parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
     parser.add_argument("--problems", type=int,
@@ -151,7 +153,7 @@ def _stages(args) -> int:
         settings = TrainSettings(
             data=(data,), out=run, model=args.model, epochs=math.inf, time_budget=args.budget,
             max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-            random_positions=args.random_positions or None,
+            random_positions=args.random_positions or None, head_positions=args.head_positions,
             **(dict(stop_at_accuracy=1.0, eval_every=100, warmup=100.0) if head else {}))
         from trainer.train import train  # torch
         seconds["train"] = stage("2. train a model from scratch on the CPU", "caef train", settings,

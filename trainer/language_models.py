@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import torch
@@ -24,11 +25,11 @@ from transformers import AutoModelForCausalLM, GenerationConfig
 from caef_dsl.describe import describe
 from caef_dsl.errors import CaefError
 from caef_dsl.machine_set import MachineSet
-from trainer.data import RandomPositions
 from trainer.decoding import GreedyDecoder, generate_at_positions
 from trainer.errors import TrainerError
 from trainer.executor import DEFAULT_POSITION_DRAWS, Generation
 from trainer.model import load_causal_lm, load_tokenizer
+from trainer.positions import HeadPositions, RandomPositions, positions_of_run
 from trainer.run_file import RUN_FILE, RunFile
 
 ADAPTER_CONFIG = "adapter_config.json"
@@ -48,7 +49,7 @@ class Source:
     stage: str
     tokenizer: Path
     base: Path | None = None     # None: a whole model
-    positions: RandomPositions | None = None
+    positions: RandomPositions | HeadPositions | None = None
 
 
 @dataclass
@@ -58,7 +59,12 @@ class Route:
     adapter: str | None
     stage: str
     decoder: GreedyDecoder | None = None  # the lean loop, for the small whole models it supports
-    positions: RandomPositions | None = None
+    positions: RandomPositions | HeadPositions | None = None
+
+    @cached_property
+    def vocabulary(self) -> list[str]:
+        """The token of each id (head positions are given from the tokens written)."""
+        return self.tokenizer.convert_ids_to_tokens(list(range(len(self.tokenizer))))
 
 
 def _caef_run(folder: Path, machines: MachineSet, base: str | None) -> Source:
@@ -71,12 +77,12 @@ def _caef_run(folder: Path, machines: MachineSet, base: str | None) -> Source:
         jobs += [(machines.resolve(n), True) for n in run.aligners]
     lora = run.weights == "lora"
     return Source(folder, jobs, None if run.task == "aligner" else run.mode, run.stage or "plain", folder,
-                  Path(base or run.base_model).resolve() if lora else None, _random_positions(folder, run))
+                  Path(base or run.base_model).resolve() if lora else None, _positions_of(folder, run))
 
 
-def _random_positions(folder: Path, run: RunFile) -> RandomPositions | None:
+def _positions_of(folder: Path, run: RunFile) -> RandomPositions | HeadPositions | None:
     try:
-        return RandomPositions.of_run(run)
+        return positions_of_run(run)
     except TrainerError as e:
         raise ModelError(f"{folder}: {e}") from None
 
@@ -159,13 +165,13 @@ class LanguageModels:
         # A random-positions run reads each prompt at K draws and the most common completion is
         # the answer. Once a majority of the K agree the rest cannot change it, so a majority is
         # read first, and the remaining draws only for the prompts whose first draws disagree.
-        draws = self.position_draws if route.positions else 1
+        draws = self.position_draws if route.positions and route.positions.varies else 1
         majority = draws // 2 + 1
         everyone = list(range(len(texts)))
-        candidates = self._write(route, batch, everyone, texts, read, keys, range(majority), limit)
+        candidates = self._write(route, batch, everyone, texts, keys, range(majority), limit)
         split = [i for i, c in enumerate(candidates) if len(set(c)) > 1]
         if split and draws > majority:
-            more = self._write(route, batch, split, texts, read, keys, range(majority, draws), limit)
+            more = self._write(route, batch, split, texts, keys, range(majority, draws), limit)
             for i, extra in zip(split, more):
                 candidates[i] += extra
         replies = []
@@ -177,19 +183,24 @@ class LanguageModels:
             replies.append(Generation(text, finished, read[i] * len(written), sum(len(c) + f for c, f in written)))
         return replies
 
-    def _write(self, route: Route, batch, rows: list[int], texts: list[str], read: list[int], keys: list[tuple],
+    def _write(self, route: Route, batch, rows: list[int], texts: list[str], keys: list[tuple],
                draws: range, limit: int) -> list[list[tuple[tuple[int, ...], bool]]]:
         """For the batch's `rows`, their completions (tokens before the EOS, whether it ended) at
         the given draws of positions, in one batch."""
         eos, n = route.tokenizer.eos_token_id, len(rows)
         input_ids = batch["input_ids"][rows].repeat(len(draws), 1)
         attention_mask = batch["attention_mask"][rows].repeat(len(draws), 1)
-        positions = self._positions(route, [texts[i] for i in rows], [read[i] for i in rows], draws)
+        tokens = [route.tokenizer.convert_ids_to_tokens(row[mask.bool()].tolist())
+                  for row, mask in zip(input_ids[:n], attention_mask[:n])] if route.positions else []
+        positions = self._positions(route, [texts[i] for i in rows], tokens, draws)
+        as_written = [route.positions.written(t, route.vocabulary) for t in tokens] \
+            if isinstance(route.positions, HeadPositions) else None
         if route.decoder is not None:
             written = route.decoder.generate(input_ids, attention_mask, limit, eos,
-                                             [self._drafts.get(keys[i], []) for i in rows] * len(draws), positions)
+                                             [self._drafts.get(keys[i], []) for i in rows] * len(draws), positions,
+                                             as_written)
         elif positions:
-            written = generate_at_positions(route.model, input_ids, attention_mask, limit, eos, positions)
+            written = generate_at_positions(route.model, input_ids, attention_mask, limit, eos, positions, as_written)
         else:
             config = GenerationConfig(max_new_tokens=limit, do_sample=False, eos_token_id=eos,
                                       pad_token_id=route.tokenizer.pad_token_id)
@@ -199,13 +210,12 @@ class LanguageModels:
         return [[_until_eos(row, eos) for row in written[j::n]] for j in range(n)]
 
     @staticmethod
-    def _positions(route: Route, texts: list[str], read: list[int], draws: range) -> list[torch.Tensor] | None:
-        """Per draw and prompt, the position ids a random-positions run reads it at (None: 0, 1, 2, …)."""
+    def _positions(route: Route, texts: list[str], tokens: list[list[str]], draws: range) -> list[torch.Tensor] | None:
+        """Per draw and prompt, the position ids a run of its own positions reads it at (None: 0, 1, 2, …)."""
         if route.positions is None:
             return None
         try:
-            return [route.positions.draw(text, tokens, draw) for draw in draws
-                    for text, tokens in zip(texts, read)]
+            return [route.positions.draw(text, read, draw) for draw in draws for text, read in zip(texts, tokens)]
         except TrainerError as e:
             raise ModelError(str(e)) from None
 

@@ -1,7 +1,7 @@
 """The run file: `caef_run.json` in every trained run folder, saying what the run is and how to
 open it — written by `caef train` (`RunFile.write`), read by the runtime's model loader
 (`trainer.language_models`), `trainer.model.load_run`, `caef train --init-from` and
-`trainer.data.RandomPositions.of_run` (`RunFile.read`).
+`trainer.positions.positions_of_run` (`RunFile.read`).
 
 Versioned: `caef train` writes version 2. A file without a `version` key is version 1 (runs
 trained before the key): it also held `eos_token` and `prompt_add_special_tokens`, which nothing
@@ -28,7 +28,9 @@ class Positions:
     """How the model saw positions in training."""
     rope_layers: int | None = None          # for a human reading the run: the model's config holds it too
     random_positions: int | None = None     # --random-positions N: position ids drawn from 0..N-1
-    varied_density: bool = False            # --varied-density: drawn at every density (trainer.data)
+    varied_density: bool = False            # --varied-density: drawn at every density (trainer.positions)
+    head_positions: bool = False            # --head-positions: cells away from the heads count apart (trainer.positions)
+    far_mass: float | None = None           # --far-mass K: training weighed those cells up to K times (a record only)
     completion_tokens: int | None = None    # the longest completion trained on, its EOS counted:
                                             # inference draws positions for it too
 

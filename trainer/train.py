@@ -52,7 +52,26 @@ class TimeBudget(TrainerCallback):
             control.should_save = True
 
 
-class KindBatchTrainer(Trainer):
+class WeighingTrainer(Trainer):
+    """The HF Trainer, with `--far-mass`: a batch's `far_bias` goes into its attention mask."""
+
+    def compute_loss(self, model, inputs, *args, **kwargs):
+        bias = inputs.pop("far_bias", None)
+        if bias is not None:
+            inputs["attention_mask"] = weighted_mask(inputs["attention_mask"], bias)
+        return super().compute_loss(model, inputs, *args, **kwargs)
+
+
+def weighted_mask(mask: torch.Tensor, key_bias: torch.Tensor) -> torch.Tensor:
+    """A 4D additive attention mask: causal, padding masked, and `key_bias` [batch, keys] added
+    to every logit on each key (transformers passes a 4D mask to attention as it is)."""
+    width = mask.shape[1]
+    allowed = torch.ones(width, width, dtype=torch.bool, device=mask.device).tril()[None] & mask.bool()[:, None, :]
+    floor = torch.finfo(key_bias.dtype).min
+    return torch.where(allowed, key_bias[:, None, :], floor)[:, None]
+
+
+class KindBatchTrainer(WeighingTrainer):
     """The HF Trainer, drawing batches of one record kind (`data.KindBatches`)."""
 
     def __init__(self, *args, aligner_share: float, **kwargs):
@@ -72,11 +91,11 @@ class ExactMatch(TrainerCallback):
     the completion and stops. In the head view the records are a finite table of decisions, so
     1.0 means every decision the problems need is right (docs/results.md)."""
 
-    def __init__(self, examples: list[dict], pad_token_id: int, target: float, every: int, patience: int = 2,
-                 batch_size: int = 256):
+    def __init__(self, examples: list[dict], collate: datasets.PadCollator, target: float, every: int,
+                 patience: int = 2, batch_size: int = 256):
         self.examples, self.target, self.every, self.batch_size = examples, target, every, batch_size
         self.patience, self.streak = patience, 0
-        self.collate = datasets.PadCollator(pad_token_id)
+        self.collate = collate  # the training batches' positions
         self.curve: list[list] = []
         self.reached = False
 
@@ -87,7 +106,7 @@ class ExactMatch(TrainerCallback):
         with torch.inference_mode():
             for start in range(0, len(self.examples), self.batch_size):
                 batch = {k: v.to(model.device) for k, v in self.collate(self.examples[start:start + self.batch_size]).items()}
-                logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+                logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits
                 labels = batch["labels"][:, 1:]
                 hits = (logits[:, :-1].argmax(-1) == labels) | (labels == datasets.IGNORE_INDEX)
                 right += int(hits.all(dim=1).sum())
@@ -250,6 +269,11 @@ def train(settings: TrainSettings) -> dict:
         raise TrainerError("--rope-layers shapes a preset trained from scratch; a checkpoint keeps its own positions")
     if settings.varied_density and not settings.random_positions:
         raise TrainerError("--varied-density varies the spacing of --random-positions: give --random-positions N too")
+    if settings.head_positions and settings.random_positions:
+        raise TrainerError("--head-positions and --random-positions are two position schemes: give one")
+    if settings.far_mass is not None and not (settings.head_positions and settings.far_mass >= 1):
+        raise TrainerError("--far-mass K weighs the cells --head-positions counts apart: give --head-positions and "
+                           "K >= 1")
     if not settings.init_from and settings.model not in PRESETS and not Path(settings.model).exists():
         raise TrainerError(f"unknown preset {settings.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
     checkpoint = _check_out(out, settings.resume)
@@ -291,7 +315,8 @@ def train(settings: TrainSettings) -> dict:
     budget = TimeBudget(settings.time_budget) if settings.time_budget else None
     exact = None
     if settings.stop_at_accuracy is not None:
-        exact = ExactMatch(_held_out(settings, tokenizer), tokenizer.pad_token_id, settings.stop_at_accuracy, settings.eval_every)
+        exact = ExactMatch(_held_out(settings, tokenizer), _collator(replace(settings, far_mass=None), tokenizer),
+                           settings.stop_at_accuracy, settings.eval_every)
     throughput = Throughput()
     if settings.aligner_share is not None and info.kind != "both":
         raise TrainerError("--aligner-share mixes executor and aligner batches: it needs --kind both")
@@ -299,12 +324,11 @@ def train(settings: TrainSettings) -> dict:
     if not 0 < share < 1:
         raise TrainerError(f"--aligner-share takes a share in (0, 1), not {share}")
     kind_batches = {"aligner_share": share} if info.kind == "both" else {}
-    trainer = (KindBatchTrainer if kind_batches else Trainer)(
+    trainer = (KindBatchTrainer if kind_batches else WeighingTrainer)(
         model=model,
         args=training_args,
         train_dataset=train_set,
-        data_collator=datasets.PadCollator(tokenizer.pad_token_id, settings.random_positions, settings.seed,
-                                           settings.varied_density),
+        data_collator=_collator(settings, tokenizer),
         processing_class=tokenizer,
         callbacks=[throughput] + [c for c in (budget, exact) if c is not None],
         **kind_batches,
@@ -357,14 +381,23 @@ def train(settings: TrainSettings) -> dict:
         machines=info.machines,
         datasets=info.folders,
         vocab_size=len(tokenizer),
-        # With random positions, inference draws a prompt's positions for its tokens and the
-        # longest completion trained on, as training drew an example's.
+        # With positions of its own, inference gives a prompt's tokens and the longest completion
+        # trained on their positions, as training gave an example's.
         positions=Positions(rope_layers=models.rope_layers(model), random_positions=settings.random_positions,
-                            varied_density=settings.varied_density,
-                            completion_tokens=train_set.longest_completion() if settings.random_positions else None),
+                            varied_density=settings.varied_density, head_positions=settings.head_positions,
+                            far_mass=settings.far_mass,
+                            completion_tokens=train_set.longest_completion()
+                            if settings.random_positions or settings.head_positions else None),
     ).write(out)
     _print_summary(out, metrics)
     return metrics
+
+
+def _collator(settings: TrainSettings, tokenizer) -> datasets.PadCollator:
+    """Batches at the positions `settings` ask for; each collator draws its own random ones."""
+    vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))) if settings.head_positions else None
+    return datasets.PadCollator(tokenizer.pad_token_id, settings.random_positions, settings.seed,
+                                settings.varied_density, vocabulary, settings.far_mass)
 
 
 def _print_summary(out: Path, metrics: dict) -> None:

@@ -65,6 +65,17 @@ class TrainSettings:
         help="with --random-positions: each example takes consecutive positions of a draw of a random size, "
              "so training meets the denser positions of longer lines too")
 
+    head_positions: bool = option(
+        False, action="store_true", group=POSITIONS,
+        help="position ids that count the tokens near the heads 0, 1, 2, … and the tape cells away from them in a "
+             "region of their own, so a long state line lays out like a short one around its heads (tape and full "
+             "views); inference reads lines the same way")
+    far_mass: float | None = option(
+        None, type=float, metavar="K", group=POSITIONS,
+        help="with --head-positions: in training, weigh each example's cells away from the heads as if there were "
+             "w times as many (w drawn log-uniform from 1..K), as in lines up to K times as long, so the decisions "
+             "of long lines are read as sharply; inference reads lines as they are")
+
     max_steps: int | None = option(None, type=int, group=BUDGET, help="optimizer steps")
     epochs: float = option(3.0, type=float, group=BUDGET,
                            help="passes over the data (default 3; inf: no limit, with --max-steps)")

@@ -11,7 +11,9 @@ from trainer.train_settings import TrainSettings
 
 def test_each_mode_has_its_recipe_and_options_override_it():
     tape = demo.parse_args(["--mode", "tape"])
-    assert (tape.problems, tape.max_steps, tape.lengths, tape.random_positions) == (50000, 4000, "1-10,12,15,20", 1024)
+    assert (tape.problems, tape.max_steps, tape.lengths) == (50000, 4000, "1-10,12,15,20,50,100")
+    assert (tape.head_positions, tape.random_positions) == (True, 0)
+    assert demo.parse_args(["--mode", "tape", "--no-head-positions"]).head_positions is False
     head = demo.parse_args(["--budget", "3", "--lengths", "1-4"])
     assert (head.mode, head.budget, head.lengths, head.problems) == ("head", 3.0, "1-4", 4000)
     assert (head.lr, tape.lr, demo.parse_args(["--lr", "1e-3"]).lr) == (5e-4, 2e-3, 1e-3)
@@ -38,7 +40,7 @@ def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, ca
     assert set(summary["seconds"]) == set(demo.STAGES)
     report = json.loads((out / "eval" / "report.json").read_text())
     assert report["mode"] == "tape" and report["n"] == 4  # 2 problems at each of 2 lengths
-    assert json.loads((out / "run" / "caef_run.json").read_text())["positions"]["random_positions"] == 1024
+    assert json.loads((out / "run" / "caef_run.json").read_text())["positions"]["head_positions"]
     assert (out / "eval" / "heatmap.png").stat().st_size > 0
     printed = capsys.readouterr().out
     assert "where everything is" in printed and str(out / "run") in printed
@@ -47,7 +49,7 @@ def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, ca
     assert [shlex.split(line)[1] for line in lines] == ["compile", "train", "eval", "crosscheck"]
     parsed = [build_parser().parse_args(shlex.split(line)[1:]) for line in lines]
     train = from_args(TrainSettings, parsed[1])
-    assert (train.max_steps, train.epochs, train.random_positions, train.data) == (4, math.inf, 1024, (out / "data",))
+    assert (train.max_steps, train.epochs, train.head_positions, train.data) == (4, math.inf, True, (out / "data",))
     assert (parsed[2].lengths, parsed[2].rule_aligner, parsed[3].examples) == ("1-2", True, 2)
 
 

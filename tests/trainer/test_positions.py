@@ -1,14 +1,17 @@
-"""Length-generalization options of `caef train`: RoPE in the lowest layers only (NoPE above)
-and randomized position ids. They train, save, reload with plain transformers, and run — a
-random-positions run at the positions it was trained on, drawn per prompt."""
+"""Length-generalization options of `caef train`: RoPE in the lowest layers only (NoPE above),
+randomized position ids and head positions. They train, save, reload with plain transformers, and
+run — a run of its own positions at the positions it was trained on, given per prompt."""
 
 import json
+import math
 
 import pytest
 import torch
 
 from caef.cli import main
-from trainer.data import PadCollator, RandomPositions, random_positions
+from trainer.data import PadCollator
+from trainer.positions import (FAR, FAR_SPAN, READ_OFFSET, HeadLayout, HeadPositions, RandomPositions, head_positions,
+                               positions_of_run, random_positions)
 from trainer.run_file import Positions, RunFile
 
 
@@ -36,11 +39,12 @@ def test_varied_density_takes_consecutive_positions_of_draws_of_every_size():
 
 def test_a_prompt_is_given_the_same_positions_whatever_else_is_asked():
     positions = RandomPositions(1024, 30)
-    first = positions.draw("ADD, q1,  |4[HEAD1]", 10)
+    tokens = ["t"] * 10
+    first = positions.draw("ADD, q1,  |4[HEAD1]", tokens)
     assert len(first) == 40  # the prompt's tokens and room for the longest completion
-    assert torch.equal(first, positions.draw("ADD, q1,  |4[HEAD1]", 10))
-    assert not torch.equal(first, positions.draw("ADD, q1,  |5[HEAD1]", 10))
-    assert not torch.equal(first, positions.draw("ADD, q1,  |4[HEAD1]", 10, draw=1))
+    assert torch.equal(first, positions.draw("ADD, q1,  |4[HEAD1]", tokens))
+    assert not torch.equal(first, positions.draw("ADD, q1,  |5[HEAD1]", tokens))
+    assert not torch.equal(first, positions.draw("ADD, q1,  |4[HEAD1]", tokens, draw=1))
     assert first.tolist() == sorted(set(first.tolist())) and first.max() < 1024
 
 
@@ -49,10 +53,10 @@ def test_a_varied_density_run_is_read_at_the_densities_it_was_trained_at():
     run = RunFile(weights="full", base_model=None, tokenizer="caef-word-level", mode="tape", stage="plain",
                   machines=["add"], datasets=[], vocab_size=44,
                   positions=Positions(random_positions=1024, completion_tokens=30, varied_density=True))
-    varied = RandomPositions.of_run(run)
+    varied = positions_of_run(run)
     assert varied.varied_density and not sparse.varied_density
     texts = [f"ADD, q1,  |{i}[HEAD1]" for i in range(200)]
-    spread = lambda p: [int(d[-1] - d[0]) for d in (p.draw(t, 10) for t in texts)]  # noqa: E731
+    spread = lambda p: [int(d[-1] - d[0]) for d in (p.draw(t, ["t"] * 10) for t in texts)]  # noqa: E731
     # 40 positions drawn from 1024 spread over most of it; a varied draw is often far denser
     assert min(spread(sparse)) > 700 and sorted(spread(varied))[100] < 500
 
@@ -80,6 +84,7 @@ def test_a_model_with_rope_in_the_lowest_layers_trains_reloads_and_runs(add_tape
     completions = tokenizer([json.loads(line)["completion"] for line in (add_tape / "train.jsonl").open()],
                             add_special_tokens=False)["input_ids"]
     assert run["positions"] == {"rope_layers": rope_layers, "random_positions": 512, "varied_density": False,
+                                "head_positions": False, "far_mass": None,
                                 "completion_tokens": max(map(len, completions)) + 1}  # with the EOS
     machines = load_machines()
     runtime = Runtime(open_models([out], machines, device="cpu"), machines, max_steps=3)
@@ -114,7 +119,8 @@ def test_the_runtime_reads_each_prompt_at_its_drawn_positions_whichever_decoder(
     # Hugging Face's forward pass at the same positions writes the same tokens as the lean decoder
     tokenizer = route.tokenizer
     batch = tokenizer(prompts, return_tensors="pt", padding=True)
-    drawn = [route.positions.draw(p, n) for p, n in zip(prompts, batch["attention_mask"].sum(1).tolist())]
+    drawn = [route.positions.draw(p, tokenizer.convert_ids_to_tokens(ids[mask.bool()].tolist()))
+             for p, ids, mask in zip(prompts, batch["input_ids"], batch["attention_mask"])]
     eos = tokenizer.eos_token_id
     lean = route.decoder.generate(batch["input_ids"], batch["attention_mask"], 16, eos, positions=drawn)
     plain = generate_at_positions(route.model, batch["input_ids"], batch["attention_mask"], 16, eos, drawn)
@@ -150,9 +156,10 @@ def test_with_several_draws_the_most_common_completion_is_the_answer(random_posi
         counts = []
         for prompt, reply in zip(prompts, executor.generate("ADD", prompts)):
             ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+            tokens = tokenizer.convert_ids_to_tokens(ids[0].tolist())
             mask = ids.new_ones(ids.shape)
             written = [tuple(generate_at_positions(route.model, ids, mask, 16, eos,
-                                                   [route.positions.draw(prompt, ids.shape[1], draw)])[0])
+                                                   [route.positions.draw(prompt, tokens, draw)])[0])
                        for draw in range(3)]
             voted = Counter(w[:w.index(eos)] if eos in w else w for w in written).most_common(1)[0][0]
             assert reply.text == tokenizer.decode(voted, skip_special_tokens=False, clean_up_tokenization_spaces=False)
@@ -203,3 +210,142 @@ def test_rope_layers_beyond_the_preset_is_a_clean_error(add_tape, tmp_path, capf
     out = tmp_path / "run"
     assert main(["train", "--data", str(add_tape), "--out", str(out), "--model", "nano", "--rope-layers", "5"]) == 2
     assert "--rope-layers must be 0..2" in capfd.readouterr().err
+
+
+def _layout(line: str, offset: int = 0) -> list[tuple[str, int]]:
+    from trainer.tokenizer import split_symbols
+    tokens = split_symbols(line)
+    return list(zip(tokens, head_positions(tokens, offset=offset)))
+
+
+def test_head_positions_lay_a_long_line_out_like_a_short_one_around_its_heads():
+    short = "ADD, q1,  |2[HEAD1]|1|9 |1[HEAD2]|6|2 [C]0 |3[OUTPUT]"
+    long = "ADD, q1,  " + "|2" * 60 + "[HEAD1]|1" + "|9" * 40 + " " + "|1" * 60 + "[HEAD2]|6" + "|2" * 40 \
+        + " [C]0 " + "|3" * 60 + "[OUTPUT]"
+    near = lambda line: [(t, at) for t, at in _layout(line) if at < FAR]  # noqa: E731
+    assert near(long) == near(short)
+    assert [(t, at) for t, at in near(long) if t in ("[HEAD1]", "[HEAD2]", "[C]", "[OUTPUT]") or t.startswith("|")] \
+        == [("[HEAD1]", 7), ("|1", 8), ("[HEAD2]", 10), ("|6", 11), ("[C]", 13), ("[OUTPUT]", 16)]
+    # every other cell has a position of its own, in order, from FAR + the offset on
+    far = [at for _, at in _layout(long, offset=5) if at >= FAR]
+    assert far == list(range(FAR + 5, FAR + 5 + 60 + 40 + 60 + 40 + 60))
+
+
+def test_head_positions_count_the_cells_away_from_a_head_apart():
+    assert _layout("|2|8[HEAD1]|1|9 [X]") == [("|2", FAR), ("|8", FAR + 1), ("[HEAD1]", 0), ("|1", 1),
+                                              ("|9", FAR + 2), (" ", 2), ("[X]", 3)]
+    # a head left of its tape (a machine's first step) reads a blank: every cell is away from it
+    assert _layout("[HEAD1] |2|1") == [("[HEAD1]", 0), (" ", 1), ("|2", FAR), ("|1", FAR + 1)]
+    # the completion's positions follow the prompt's near ones one by one
+    assert head_positions(["[H]", "|1", "|2"], completion=2, offset=0) == [0, 1, FAR, 2, 3]
+    assert head_positions(["|1"]) == [FAR + READ_OFFSET]  # inference reads at one offset
+
+
+def test_a_next_state_line_gives_each_cell_away_from_a_head_the_position_it_had_in_the_line_before():
+    from trainer.tokenizer import split_symbols
+    before = "ADD, q1,  |5|4[HEAD1]|3|2|1 |8[HEAD2]|7|6 [C]0 |3[OUTPUT]\nCMD: [C] 1, [OUTPUT] 0, q1\n"
+    after = "ADD, q1,  |5|4|3[HEAD1]|2|1 |8|7[HEAD2]|6 [C]1 |3|0[OUTPUT]\nCMD: [C] 0, q1\n"
+    layout = HeadLayout(offset=0)
+    first, second = layout.positions(split_symbols(before)), layout.positions(split_symbols(after))
+    cells = lambda text, ids: {(i, t): at for i, (t, at) in enumerate(zip(split_symbols(text), ids)) if at >= FAR}  # noqa: E731
+    # |5 |4 keep their positions; past the head that moved, |1 (and tape 2's |8) do too
+    assert [at for at in cells(before, first).values()][:2] == [at for at in cells(after, second).values()][:2] \
+        == [FAR, FAR + 1]
+    far_before, far_after = list(cells(before, first).values()), list(cells(after, second).values())
+    assert far_before[3:5] == far_after[3:5] == [FAR + 3, FAR + 4]  # |1 and |8
+    # the second line's tokens near the heads count on from the first's
+    assert min(at for at in second if at < FAR) == max(at for at in first if at < FAR) + 1
+
+
+def test_head_positions_collate_a_prompt_by_the_heads_and_its_completion_one_by_one():
+    vocabulary = ["<pad>", "|1", "|2", "[H]", "CMD"]
+    collate = PadCollator(0, vocabulary=vocabulary, seed=1)
+    batch = collate([{"input_ids": [1, 3, 1, 2, 4, 4], "labels": [-100] * 4 + [4, 4]},
+                     {"input_ids": [3, 1, 4], "labels": [-100, -100, 4]}])
+    first, second = batch["position_ids"].tolist()
+    offset = first[0] - FAR  # drawn per example
+    assert 0 <= offset < FAR_SPAN and first == [FAR + offset, 0, 1, FAR + offset + 1, 2, 3]
+    assert second == [0, 1, 2, 3, 4, 5]  # no cell away from a head; the padding counts on
+    offsets = {PadCollator(0, vocabulary=vocabulary, seed=s)([{"input_ids": [1], "labels": [-100]}])["position_ids"]
+               .item() for s in range(20)}
+    assert len(offsets) > 10  # training meets the far cells at many distances
+    assert HeadPositions(2).draw("", ["|1", "[H]", "|1"]).tolist() == [FAR + READ_OFFSET, 0, 1, 2, 3]
+
+
+def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape, tmp_path, fast):
+    from transformers import AutoModelForCausalLM
+
+    from caef_dsl import load_machines
+    from trainer.decoding import GreedyDecoder, generate_at_positions
+    from trainer.language_models import open_models
+    from trainer.runtime import Runtime, make_task
+
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "3", "--head-positions",
+                 *fast]) == 0
+    AutoModelForCausalLM.from_pretrained(out)  # plain transformers, no remote code
+    run = json.loads((out / "caef_run.json").read_text())
+    assert run["positions"]["head_positions"] and run["positions"]["completion_tokens"] > 10
+    machines = load_machines()
+    executor = open_models([out], machines, device="cpu", max_new_tokens=16)
+    route = executor.routes[("ADD", False)]
+    assert isinstance(route.positions, HeadPositions)
+    _randomize(route.model)
+    tokenizer, eos = route.tokenizer, route.tokenizer.eos_token_id
+    with torch.no_grad():  # random weights that write tape cells, whose positions are given as they are written
+        route.model.lm_head.weight[tokenizer.convert_tokens_to_ids([f"|{d}" for d in range(10)])] *= 3
+    route.decoder = GreedyDecoder(route.model)
+    prompts = [json.loads(line)["prompt"] for line in list((add_tape / "train.jsonl").open())[:40:4]]
+    replies = executor.generate("ADD", prompts)
+    assert all(r.read > 0 for r in replies)  # one reading per prompt: nothing to vote over
+    assert sum(r.text.count("|") for r in replies) > 10
+    batch = tokenizer(prompts, return_tensors="pt", padding=True)
+    tokens = [tokenizer.convert_ids_to_tokens(ids[mask.bool()].tolist())
+              for ids, mask in zip(batch["input_ids"], batch["attention_mask"])]
+    laid_out = [route.positions.draw(p, t) for p, t in zip(prompts, tokens)]
+    as_written = [route.positions.written(t, route.vocabulary) for t in tokens]
+    plain = generate_at_positions(route.model, batch["input_ids"], batch["attention_mask"], 16, eos, laid_out,
+                                  as_written)
+    assert [r.text for r in replies] == [tokenizer.decode(row[:row.index(eos)] if eos in row else row)
+                                         for row in plain]
+    # the lean decoder's drafts (its last completions) are checked at their positions too: the same text
+    assert [r.text for r in executor.generate("ADD", prompts)] == [r.text for r in replies]
+    runtime = Runtime(executor, machines, max_steps=3)
+    [solution] = runtime.solve([make_task(machines, "add", 45, 67)])
+    assert solution.frame.steps
+
+
+def test_written_positions_go_on_from_the_prompt_and_guesses_leave_no_trace():
+    vocabulary = ["[H]", "|1", "|2", "\n", "x"]
+    written = HeadPositions(30).written(["[H]", "|1", "|2"], vocabulary)  # near 0, 1; |2 at FAR + READ_OFFSET
+    assert written.guess([4, 1, 2]) == [2, FAR + READ_OFFSET + 1, FAR + READ_OFFSET + 2]
+    assert written.accept([4]) == [2]  # the guess above changed nothing
+    assert written.accept([0, 1, 2, 3, 2]) == [3, 4, FAR + READ_OFFSET + 1, 5, FAR + READ_OFFSET]  # a new line
+
+
+def test_far_mass_weighs_each_examples_cells_away_from_the_heads_alike():
+    from trainer.train import weighted_mask
+    vocabulary = ["<pad>", "|1", "|2", "[H]", "CMD"]
+    collate = PadCollator(0, vocabulary=vocabulary, far_mass=100, seed=0)
+    batch = collate([{"input_ids": [1, 3, 1, 2, 4, 4], "labels": [-100] * 4 + [4, 4]},
+                     {"input_ids": [2, 2, 3, 4], "labels": [-100, -100, -100, 4]}])
+    bias = batch["far_bias"]
+    far = batch["position_ids"] >= FAR
+    assert far.tolist() == [[True, False, False, True, False, False], [True, True, False, False, False, False]]
+    assert (bias[~far] == 0).all() and len({float(b) for b in bias[0][far[0]]}) == 1
+    assert 0 < bias.max() <= math.log(100) and float(bias[0, 0]) != float(bias[1, 0])  # drawn per example
+    mask = weighted_mask(batch["attention_mask"], bias)[:, 0]
+    assert mask.shape == (2, 6, 6)
+    assert float(mask[1, 3, 0]) == float(bias[1, 0]) and float(mask[1, 3, 2]) == 0  # far key weighed, near not
+    assert (mask[1, :, 4:] < -1e30).all() and (mask[0, 0, 1:] < -1e30).all()  # padding and the future: masked
+
+
+def test_far_mass_without_head_positions_is_a_clean_error(add_tape, tmp_path, capfd):
+    assert main(["train", "--data", str(add_tape), "--out", str(tmp_path / "run"), "--far-mass", "10"]) == 2
+    assert "give --head-positions" in capfd.readouterr().err
+
+
+def test_head_and_random_positions_together_are_a_clean_error(add_tape, tmp_path, capfd):
+    assert main(["train", "--data", str(add_tape), "--out", str(tmp_path / "run"), "--head-positions",
+                 "--random-positions", "64"]) == 2
+    assert "two position schemes" in capfd.readouterr().err

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from caef.cli import main
-from trainer.data import write_dataset
+from trainer.data import PadCollator, write_dataset
 
 TABLE = [{"prompt": f"ADD q1 HEAD1 {x} HEAD2 {y} C 0", "completion": f"CMD: [C] 0, [OUTPUT] {(x + y) % 10}, q1"}
          for x in range(3) for y in range(3)]
@@ -49,7 +49,7 @@ def test_the_check_stops_training_at_the_second_good_check_in_a_row():
 
     from trainer.train import ExactMatch
 
-    exact = ExactMatch([], pad_token_id=0, target=1.0, every=2)
+    exact = ExactMatch([], PadCollator(0), target=1.0, every=2)
     accuracies = iter([1.0, 0.5, 1.0, 1.0])  # a good check, a miss (the streak starts over), two good ones
     exact.accuracy = lambda model: next(accuracies)
     stops = []

@@ -1,0 +1,177 @@
+"""Position schemes: the position ids a run reads its tokens at, in training (`PadCollator`) and
+at inference (the runtime), so that both read a line alike. The model still reads and writes the
+paper's exact text; a scheme only says where each token sits (docs/design.md, "Positions").
+
+  plain    0, 1, 2, … (the model's own default; no ids are passed)
+  random   `--random-positions N`: a sorted random draw from 0..N-1 (Ruoss et al. 2023), or with
+           `--varied-density` consecutive positions of a draw of random size; several draws at
+           inference, the most common completion wins
+  heads    `--head-positions`: every token but the cells away from the heads counts 0, 1, 2, …,
+           and those cells count on in a region of their own far beyond, so every state line,
+           of any length, lays out like a short one around its heads (a form of position
+           coupling, Cho et al. 2024)
+
+A scheme at inference is `draw(text, tokens, draw)`: the position ids of a prompt's tokens and of
+`completion_tokens` more, a function of the prompt (the runtime's memo stays exact).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from caef_dsl.tokens import CELL, MARKER
+from trainer.errors import TrainerError
+from trainer.run_file import RunFile
+
+_MARKER, _CELL = re.compile(MARKER), re.compile(CELL)
+_NEWLINES = ("\n", "Ċ", "<0x0A>")  # a newline token: word-level, byte-level BPE, sentencepiece
+
+
+def random_positions(rows: int, width: int, span: int, generator: torch.Generator, *,
+                     varied_density: bool = False) -> torch.Tensor:
+    """Per row, `width` distinct position ids drawn from 0..span-1, in increasing order.
+
+    A draw of `width` positions spaces them by about span/width, so a model trained on short
+    lines only meets sparse positions, and a long line at inference is denser than any it saw.
+    With `varied_density`, each row is instead `width` consecutive positions of a draw of a
+    random count between `width` and `span`: every spacing a line up to `span` tokens has.
+    """
+    if not varied_density:
+        return torch.rand(rows, span, generator=generator).topk(width, dim=1).indices.sort(dim=1).values
+    counts = torch.randint(width, span + 1, (rows,), generator=generator).tolist()
+    rows_drawn = []
+    for count in counts:
+        drawn = torch.rand(span, generator=generator).topk(count).indices.sort().values
+        first = int(torch.randint(0, count - width + 1, (1,), generator=generator))
+        rows_drawn.append(drawn[first:first + width])
+    return torch.stack(rows_drawn)
+
+
+# Where `head_positions` puts the cells away from the heads: from FAR on, at an offset drawn from
+# 0..FAR_SPAN-1 in training and FAR_SPAN // 4 at inference, so the cells of long lines (up to
+# ~3,000 of them) still sit where training put cells.
+FAR, FAR_SPAN = 1024, 4096
+READ_OFFSET = FAR_SPAN // 4
+
+
+class HeadLayout:
+    """`--head-positions`, token by token: a tape cell right after a marker is the cell under a head
+    (`[HEAD1]|7`); it and every token that is not a cell count 0, 1, 2, …; the other cells of a
+    line count FAR + offset, FAR + offset + 1, … in their order, from the offset again on each line.
+
+    So a 100-digit state line has the positions of a 1-digit one around its heads, and the cells a
+    decision reads sit at the same distance from the command at any length: a Turing machine's
+    decision reads nothing else. The cells away from the heads keep their order, one position
+    each, at distances from the command that training met (its offsets are drawn from
+    0..FAR_SPAN-1): many tokens at one position would outweigh the few a decision reads. And a
+    line written after another (the full view's next state line) gives each cell away from a
+    head the position of the same cell in the line before, except next to a head that moved. A
+    token's position depends on it and the tokens before it only, so it is given as text is
+    written.
+    """
+
+    def __init__(self, offset: int = READ_OFFSET):
+        self.offset, self.near, self.far, self.previous = offset, -1, 0, ""
+
+    def position(self, token: str) -> int:
+        if _CELL.fullmatch(token) and not _MARKER.fullmatch(self.previous):
+            at = FAR + self.offset + self.far
+            self.far += 1
+        else:
+            self.near += 1
+            at = self.near
+            if at >= FAR:
+                raise TrainerError(f"a text of more than {FAR:,} tokens away from tape cells does not fit "
+                                   f"--head-positions (its cells count from {FAR:,})")
+            if any(newline in token for newline in _NEWLINES):
+                self.far = 0
+        self.previous = token
+        return at
+
+    def positions(self, tokens: Sequence[str]) -> list[int]:
+        return [self.position(token) for token in tokens]
+
+
+def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = READ_OFFSET) -> list[int]:
+    """The position ids of a prompt's tokens under `--head-positions` (`HeadLayout`), then room for
+    `completion` tokens that hold no cell (a command), counting on."""
+    layout = HeadLayout(offset)
+    ids = layout.positions(prompt)
+    return ids + list(range(layout.near + 1, layout.near + 1 + completion))
+
+
+class WrittenPositions:
+    """The positions of a completion's tokens as a decoder writes them: `HeadLayout` going on from
+    its prompt over the tokens accepted so far (`accept`), and over guesses without keeping them
+    (`guess`: a draft the decoder checks, or the token it is about to feed)."""
+
+    def __init__(self, layout: HeadLayout, vocabulary: Sequence[str]):
+        self.layout, self.vocabulary = layout, vocabulary
+
+    def accept(self, ids: Sequence[int]) -> list[int]:
+        return [self.layout.position(self.vocabulary[i]) for i in ids]
+
+    def guess(self, ids: Sequence[int]) -> list[int]:
+        return WrittenPositions(copy.copy(self.layout), self.vocabulary).accept(ids)
+
+
+@dataclass(frozen=True)
+class RandomPositions:
+    """How a run trained with `--random-positions span` reads a prompt at inference: at as many
+    positions as its tokens and `completion_tokens` more (the longest completion trained on),
+    drawn from 0..span-1 like a training example's, seeded by the prompt's text and the draw's
+    number, so that a completion stays a function of its prompt (the runtime's memo is exact)."""
+    span: int
+    completion_tokens: int
+    varied_density: bool = False  # draw as `--varied-density` training did (see `random_positions`)
+    varies = True  # draws differ: the runtime votes over several
+
+    def draw(self, text: str, tokens: Sequence[str], draw: int = 0) -> torch.Tensor:
+        """The position ids of a prompt `text` of `tokens` (and of its completion's first
+        `completion_tokens`) at draw number `draw`."""
+        count = len(tokens) + self.completion_tokens
+        if count > self.span:
+            raise TrainerError(f"a prompt of {len(tokens)} tokens and a completion of {self.completion_tokens} do "
+                               f"not fit the {self.span} positions the model was trained on "
+                               f"(--random-positions {self.span})")
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=draw.to_bytes(16, "little"))
+        seed = int.from_bytes(digest.digest(), "little")
+        return random_positions(1, count, self.span, torch.Generator().manual_seed(seed),
+                                varied_density=self.varied_density)[0]
+
+
+@dataclass(frozen=True)
+class HeadPositions:
+    """How a run trained with `--head-positions` reads a prompt: `head_positions` at the offset
+    `READ_OFFSET`, with room for `completion_tokens` (the longest completion trained on). One
+    reading: no draws to vote over."""
+    completion_tokens: int
+    varies = False
+
+    def draw(self, text: str, tokens: Sequence[str], draw: int = 0) -> torch.Tensor:
+        return torch.tensor(head_positions(tokens, self.completion_tokens))
+
+    def written(self, tokens: Sequence[str], vocabulary: Sequence[str]) -> WrittenPositions:
+        """The positions of the completion of a prompt of `tokens`, as it is written (a next
+        state line's cells take theirs from their neighbours, not from a count)."""
+        layout = HeadLayout()
+        layout.positions(tokens)
+        return WrittenPositions(layout, vocabulary)
+
+
+def positions_of_run(run: RunFile) -> RandomPositions | HeadPositions | None:
+    """The scheme a run was trained with; None for positions 0, 1, 2, …"""
+    positions = run.positions
+    if not (positions.random_positions or positions.head_positions):
+        return None
+    if not positions.completion_tokens:
+        raise TrainerError("the run was trained at positions of its own but does not say how long its "
+                           "completions were (positions.completion_tokens): retrain it")
+    if positions.head_positions:
+        return HeadPositions(positions.completion_tokens)
+    return RandomPositions(positions.random_positions, positions.completion_tokens, bool(positions.varied_density))
