@@ -33,10 +33,12 @@ SETTINGS = {
     "rope-first": ["--rope-layers", "1"],          # RoPE in the first layer only, NoPE above
     "random-positions": ["--random-positions", "1024"],  # Ruoss et al. 2023
     "varied-density": ["--random-positions", "1024", "--varied-density"],  # … at every spacing up to 1024
-    "head-positions": ["--head-positions"],        # runs of cells away from the heads share a position
+    "head-positions": ["--head-positions"],        # cells away from the heads count in a region of their own
+    "far-mass": ["--head-positions", "--far-mass", "100"],  # … weighed up to 100 times in training
     "direct": [],                                  # no machine: a+b= → the sum
 }
-DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "varied-density", "head-positions", "direct"]
+DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "varied-density", "head-positions", "far-mass",
+                    "direct"]
 
 
 def parse_args(argv=None):

@@ -51,11 +51,14 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # step costs about the same.
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
-             "lengths": "1-10,20,50,100", "random_positions": 0, "head_positions": False},
+             "lengths": "1-10,20,50,100", "random_positions": 0, "head_positions": False,
+             "far_mass": 0, "crosscheck_digits": 10},
     "tape": {"problems": 50000, "max_steps": 4000, "batch_size": 64, "lr": 2e-3, "budget": 60,
-             "lengths": "1-10,12,15,20,50,100", "random_positions": 0, "head_positions": True},
+             "lengths": "1-10,12,15,20,50,100", "random_positions": 0, "head_positions": True,
+             "far_mass": 100, "crosscheck_digits": 20},
     "full": {"problems": 50000, "max_steps": 4000, "batch_size": 32, "lr": 2e-3, "budget": 60,
-             "lengths": "1-10,12,15,20", "random_positions": 1024, "head_positions": False},
+             "lengths": "1-10,12,15,20", "random_positions": 1024, "head_positions": False,
+             "far_mass": 0, "crosscheck_digits": 20},
 }
 
 
@@ -84,6 +87,9 @@ def parse_args(argv):
                              f"{recipe_help('random_positions')})")
     parser.add_argument("--head-positions", action=argparse.BooleanOptionalAction,
                         help=f"train and read at head positions (default {recipe_help('head_positions')})")
+    parser.add_argument("--far-mass", type=float, metavar="K",
+                        help=f"with head positions: weigh the cells away from the heads up to K times in training, "
+                             f"0: not (default {recipe_help('far_mass')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
     parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
     parser.add_argument("--problems", type=int,
@@ -93,6 +99,8 @@ def parse_args(argv):
                         help=f"evaluation lengths, a and b equally long (default {recipe_help('lengths')})")
     parser.add_argument("--n", type=int, default=100, help="evaluation problems per length (default 100)")
     parser.add_argument("--crosscheck-examples", type=int, default=100)
+    parser.add_argument("--crosscheck-digits", type=int, metavar="N",
+                        help=f"longest operand the crosscheck draws (default {recipe_help('crosscheck_digits')})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="demo", help="folder for every artifact (default demo/)")
     parser.add_argument("--skip", nargs="*", choices=STAGES, default=[],
@@ -154,6 +162,7 @@ def _stages(args) -> int:
             data=(data,), out=run, model=args.model, epochs=math.inf, time_budget=args.budget,
             max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
             random_positions=args.random_positions or None, head_positions=args.head_positions,
+            far_mass=args.far_mass or None,
             **(dict(stop_at_accuracy=1.0, eval_every=100, warmup=100.0) if head else {}))
         from trainer.train import train  # torch
         seconds["train"] = stage("2. train a model from scratch on the CPU", "caef train", settings,
@@ -166,7 +175,8 @@ def _stages(args) -> int:
                                 "caef eval", evaluation, lambda: eval_command(evaluation))
     if "crosscheck" not in args.skip:
         check = CrosscheckSettings(model=(str(run),), machine=args.machine, rule_aligner=True,
-                                   examples=args.crosscheck_examples, failures=str(failures))
+                                   examples=args.crosscheck_examples, max_digits=args.crosscheck_digits,
+                                   failures=str(failures))
         seconds["crosscheck"] = stage("4. cross-check with hypothesis, shrinking any failure", "caef crosscheck",
                                       check, lambda: crosscheck_command(check),
                                       ok=(0, 1))  # 1: a counterexample was found and shrunk — a result, not a crash

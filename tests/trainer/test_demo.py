@@ -12,7 +12,7 @@ from trainer.train_settings import TrainSettings
 def test_each_mode_has_its_recipe_and_options_override_it():
     tape = demo.parse_args(["--mode", "tape"])
     assert (tape.problems, tape.max_steps, tape.lengths) == (50000, 4000, "1-10,12,15,20,50,100")
-    assert (tape.head_positions, tape.random_positions) == (True, 0)
+    assert (tape.head_positions, tape.far_mass, tape.random_positions, tape.crosscheck_digits) == (True, 100, 0, 20)
     assert demo.parse_args(["--mode", "tape", "--no-head-positions"]).head_positions is False
     head = demo.parse_args(["--budget", "3", "--lengths", "1-4"])
     assert (head.mode, head.budget, head.lengths, head.problems) == ("head", 3.0, "1-4", 4000)
@@ -49,8 +49,9 @@ def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, ca
     assert [shlex.split(line)[1] for line in lines] == ["compile", "train", "eval", "crosscheck"]
     parsed = [build_parser().parse_args(shlex.split(line)[1:]) for line in lines]
     train = from_args(TrainSettings, parsed[1])
-    assert (train.max_steps, train.epochs, train.head_positions, train.data) == (4, math.inf, True, (out / "data",))
-    assert (parsed[2].lengths, parsed[2].rule_aligner, parsed[3].examples) == ("1-2", True, 2)
+    assert (train.max_steps, train.epochs, train.head_positions, train.far_mass, train.data) \
+        == (4, math.inf, True, 100, (out / "data",))
+    assert (parsed[2].lengths, parsed[2].rule_aligner, parsed[3].examples, parsed[3].max_digits) == ("1-2", True, 2, 20)
 
 
 def test_the_head_demo_of_a_composite_compiles_its_callees_and_can_reuse_a_library(tmp_path):

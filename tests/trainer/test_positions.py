@@ -282,10 +282,11 @@ def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape,
 
     out = tmp_path / "run"
     assert main(["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "3", "--head-positions",
-                 *fast]) == 0
+                 "--far-mass", "10", *fast]) == 0
     AutoModelForCausalLM.from_pretrained(out)  # plain transformers, no remote code
     run = json.loads((out / "caef_run.json").read_text())
     assert run["positions"]["head_positions"] and run["positions"]["completion_tokens"] > 10
+    assert run["positions"]["far_mass"] == 10
     machines = load_machines()
     executor = open_models([out], machines, device="cpu", max_new_tokens=16)
     route = executor.routes[("ADD", False)]
@@ -338,6 +339,30 @@ def test_far_mass_weighs_each_examples_cells_away_from_the_heads_alike():
     assert mask.shape == (2, 6, 6)
     assert float(mask[1, 3, 0]) == float(bias[1, 0]) and float(mask[1, 3, 2]) == 0  # far key weighed, near not
     assert (mask[1, :, 4:] < -1e30).all() and (mask[0, 0, 1:] < -1e30).all()  # padding and the future: masked
+
+
+def test_the_trainer_adds_the_far_bias_to_the_attention(tmp_path):
+    from transformers import TrainingArguments
+
+    from trainer.model import new_model
+    from trainer.tokenizer import build_tokenizer, split_symbols
+    from trainer.train import WeighingTrainer
+
+    line = "ADD, q1,  |2|3[HEAD1]|1|9|4 |1[HEAD2]|6|2 [C]0 |3[OUTPUT]"
+    command = "CMD: [C] 0, q1"
+    tokenizer = build_tokenizer(split_symbols(line + command))
+    torch.manual_seed(0)
+    model = new_model("nano", tokenizer)
+    prompt, completion = tokenizer(line)["input_ids"], tokenizer(command)["input_ids"]
+    example = {"input_ids": prompt + completion, "labels": [-100] * len(prompt) + completion}
+    vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    batch = PadCollator(tokenizer.pad_token_id, vocabulary=vocabulary, far_mass=1000, seed=0)([example])
+    trainer = WeighingTrainer(model=model, args=TrainingArguments(output_dir=str(tmp_path), use_cpu=True,
+                                                                  report_to="none"))
+    loss = lambda inputs: trainer.compute_loss(model, dict(inputs)).item()  # noqa: E731
+    plain = {k: v for k, v in batch.items() if k != "far_bias"}
+    assert loss(batch) != loss(plain)
+    assert abs(loss({**batch, "far_bias": torch.zeros_like(batch["far_bias"])}) - loss(plain)) < 1e-6
 
 
 def test_far_mass_without_head_positions_is_a_clean_error(add_tape, tmp_path, capfd):
