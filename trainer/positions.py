@@ -86,8 +86,8 @@ class HeadLayout:
             self.near += 1
             at = self.near
             if at >= FAR:
-                raise TrainerError(f"a text of more than {FAR:,} tokens away from tape cells does not fit "
-                                   f"--head-positions (its cells count from {FAR:,})")
+                raise TrainerError(f"a text of more than {FAR:,} tokens near the heads (every token but the cells "
+                                   f"away from them) does not fit --head-positions: those cells count from {FAR:,}")
             if any(newline in token for newline in _NEWLINES):
                 self.far = 0
         self.previous = token
@@ -157,8 +157,8 @@ class HeadPositions:
         return torch.tensor(head_positions(tokens, self.completion_tokens))
 
     def written(self, tokens: Sequence[str], vocabulary: Sequence[str]) -> WrittenPositions:
-        """The positions of the completion of a prompt of `tokens`, as it is written (a next
-        state line's cells take theirs from their neighbours, not from a count)."""
+        """The positions of the completion of a prompt of `tokens`: the rule going on over the
+        tokens as they are written (a next state line holds cells away from the heads too)."""
         layout = HeadLayout()
         layout.positions(tokens)
         return WrittenPositions(layout, vocabulary)

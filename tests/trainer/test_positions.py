@@ -10,6 +10,7 @@ import torch
 
 from caef.cli import main
 from trainer.data import PadCollator
+from trainer.errors import TrainerError
 from trainer.positions import (FAR, FAR_SPAN, READ_OFFSET, HeadLayout, HeadPositions, RandomPositions, head_positions,
                                positions_of_run, random_positions)
 from trainer.run_file import Positions, RunFile
@@ -239,6 +240,8 @@ def test_head_positions_count_the_cells_away_from_a_head_apart():
     # the completion's positions follow the prompt's near ones one by one
     assert head_positions(["[H]", "|1", "|2"], completion=2, offset=0) == [0, 1, FAR, 2, 3]
     assert head_positions(["|1"]) == [FAR + READ_OFFSET]  # inference reads at one offset
+    with pytest.raises(TrainerError, match="does not fit --head-positions"):
+        head_positions(["x"] * (FAR + 1))  # the near count would reach the cells' region
 
 
 def test_a_next_state_line_gives_each_cell_away_from_a_head_the_position_it_had_in_the_line_before():
