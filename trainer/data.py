@@ -18,7 +18,7 @@ from caef_dsl.compiler.dataset import FILES, MANIFEST, DatasetRecord, Manifest
 from caef_dsl.compiler.output import Output
 from caef_dsl.tokens import alphabet_of
 from trainer.errors import TrainerError
-from trainer.positions import FAR, FAR_SPAN, HeadLayout, random_positions
+from trainer.positions import FAR, FAR_SPAN, head_positions, random_positions
 
 IGNORE_INDEX = -100  # the label value PyTorch's cross-entropy skips
 
@@ -183,7 +183,7 @@ class PadCollator:
 
     Position ids (`trainer.positions`): with `random_positions` N, each example's are a sorted
     random draw from 0..N-1 (`varied_density`: see `random_positions`); with `vocabulary` (the
-    token of each id), its tokens' are `HeadLayout`'s at an offset drawn from 0..FAR_SPAN-1;
+    token of each id), its tokens' are `head_positions` at an offset drawn from 0..FAR_SPAN-1;
     with neither, the model counts 0, 1, 2, ….
     """
 
@@ -226,9 +226,7 @@ class PadCollator:
     def _head_positions(self, example: dict, width: int) -> list[int]:
         offset = int(torch.randint(0, FAR_SPAN, (1,), generator=self.generator))
         tokens = [self.vocabulary[i] for i in example["input_ids"]]
-        layout = HeadLayout(offset)
-        ids = layout.positions(tokens)
-        return ids + list(range(layout.near + 1, layout.near + 1 + width - len(ids)))  # padding: masked
+        return head_positions(tokens, width - len(tokens), offset)  # the padding counts on: it is masked
 
 
 def write_dataset(

@@ -98,8 +98,8 @@ class HeadLayout:
 
 
 def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = READ_OFFSET) -> list[int]:
-    """The position ids of a prompt's tokens under `--head-positions` (`HeadLayout`), then room for
-    `completion` tokens that hold no cell (a command), counting on."""
+    """The position ids of `prompt`'s tokens under `--head-positions` (`HeadLayout`), then of
+    `completion` more tokens that hold no cell (a command, or padding), counting on."""
     layout = HeadLayout(offset)
     ids = layout.positions(prompt)
     return ids + list(range(layout.near + 1, layout.near + 1 + completion))
