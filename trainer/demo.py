@@ -10,7 +10,7 @@ is also a worked example of the command line.
     python -m trainer.demo --machine sub                     # a composite: its callees come along
     python -m trainer.demo --machine long_mul --library runs/library   # reuse `caef library`
     python -m trainer.demo --machine my_machine.tm           # your own machine (its callees: beside it)
-    python -m trainer.demo --mode tape --out demo-tape        # the paper's state line, ~50 minutes
+    python -m trainer.demo --mode tape --out demo-tape        # the paper's state line, ~30 minutes
 
 Each mode has its own recipe (`RECIPES`: data, steps, budget, evaluation lengths); every
 option below overrides its part of it. In the head view, training stops once greedy decoding
@@ -44,11 +44,13 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # held-out one is right, and evaluated far past the training lengths; at a quarter of the
 # preset's learning rate, where a small table (a user's machine of a few dozen decisions) does
 # not sit on a plateau and ADD needs fewer steps. tape and full read whole state lines: more
-# problems and steps, and random position ids from 0..1023 (positions 0, 1, 2, … never seen in
-# training break them past the trained lengths; with them tape reads about twice its trained
-# length, full, which copies the line, does not: docs/results.md, "The paper's views past their
-# training lengths"); full's examples are twice tape's, so its batches hold half as many and a
-# step costs about the same.
+# problems and steps, at positions of their own (positions 0, 1, 2, … never seen in training break
+# them past the trained lengths). tape reads at head positions, the cells away from the heads
+# weighed up to 100 times in training: exact at 100 digits. full, which copies the line, does
+# not generalize at head positions (it runs off the end of a tape) and keeps random position ids
+# from 0..1023, right to 10 digits (docs/results.md, "The paper's views at 50 and 100 digits");
+# full's examples are twice tape's, so its batches hold half as many and a step costs about the
+# same.
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
              "lengths": "1-10,20,50,100", "random_positions": 0, "head_positions": False,
