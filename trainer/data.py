@@ -18,7 +18,7 @@ from caef_dsl.compiler.dataset import FILES, MANIFEST, DatasetRecord, Manifest
 from caef_dsl.compiler.output import Output
 from caef_dsl.tokens import alphabet_of
 from trainer.errors import TrainerError
-from trainer.positions import FAR, FAR_SPAN, head_positions, random_positions
+from trainer.positions import FAR, FAR_SPAN, head_positions, random_positions, spaced_head_positions
 
 IGNORE_INDEX = -100  # the label value PyTorch's cross-entropy skips
 
@@ -183,17 +183,19 @@ class PadCollator:
 
     Position ids (`trainer.positions`): with `random_positions` N, each example's are a sorted
     random draw from 0..N-1 (`varied_density`: see `random_positions`); with `vocabulary` (the
-    token of each id), its tokens' are `head_positions` at an offset drawn from 0..FAR_SPAN-1;
+    token of each id), its tokens' are `head_positions` at an offset drawn from 0..FAR_SPAN-1
+    (`tape_regions`: `--tape-regions`);
     with neither, the model counts 0, 1, 2, ….
     """
 
     def __init__(self, pad_token_id: int, random_positions: int | None = None, seed: int = 0,
-                 varied_density: bool = False, vocabulary: list[str] | None = None, far_mass: float | None = None):
+                 varied_density: bool = False, vocabulary: list[str] | None = None, far_mass: float | None = None,
+                 tape_regions: bool = False):
         self.pad_token_id = pad_token_id
         self.random_positions = random_positions
         self.varied_density = varied_density
         self.vocabulary = vocabulary
-        self.far_mass = far_mass
+        self.far_mass, self.tape_regions = far_mass, tape_regions
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
@@ -226,6 +228,9 @@ class PadCollator:
     def _head_positions(self, example: dict, width: int) -> list[int]:
         offset = int(torch.randint(0, FAR_SPAN, (1,), generator=self.generator))
         tokens = [self.vocabulary[i] for i in example["input_ids"]]
+        if self.tape_regions:
+            return spaced_head_positions(tokens, width - len(tokens), offset,
+                                         float(torch.rand(1, generator=self.generator)))
         return head_positions(tokens, width - len(tokens), offset)  # the padding counts on: it is masked
 
 

@@ -9,7 +9,8 @@ paper's exact text; a scheme only says where each token sits (docs/design.md, "P
   heads    `--head-positions`: every token but the cells away from the heads counts 0, 1, 2, …,
            and those cells count on in a region of their own far beyond, so every state line,
            of any length, lays out like a short one around its heads (a form of position
-           coupling, Cho et al. 2024)
+           coupling, Cho et al. 2024); with `--tape-regions`, each tape of a line has a region
+           of its own there, a cell at its index on the tape
 
 A scheme at inference is `draw(text, tokens, draw)`: the position ids of a prompt's tokens and of
 `completion_tokens` more, a function of the prompt (the runtime's memo stays exact).
@@ -30,6 +31,7 @@ from trainer.run_file import RunFile
 
 _MARKER, _CELL = re.compile(MARKER), re.compile(CELL)
 _NEWLINES = ("\n", "Ċ", "<0x0A>")  # a newline token: word-level, byte-level BPE, sentencepiece
+_SPACES = (" ", "Ġ", "▁")
 
 
 def random_positions(rows: int, width: int, span: int, generator: torch.Generator, *,
@@ -57,6 +59,9 @@ def random_positions(rows: int, width: int, span: int, generator: torch.Generato
 # ~3,000 of them) still sit where training put cells.
 FAR, FAR_SPAN = 1024, 4096
 READ_OFFSET = FAR_SPAN // 4
+# `--tape-regions`: tape t's region starts t·TAPE_REGION on at inference; in training the spacing
+# is drawn per example from the shortest that holds its tapes to 2·TAPE_REGION (`spaced_head_positions`).
+TAPE_REGION = 1024
 
 
 class HeadLayout:
@@ -73,36 +78,80 @@ class HeadLayout:
     head the position of the same cell in the line before, except next to a head that moved. A
     token's position depends on it and the tokens before it only, so it is given as text is
     written.
+
+    With `tapes` (`--tape-regions`), a line's cells are read as tapes: a run of cells that no
+    space interrupts (a head's marker inside a tape does not) is one tape, the line's tapes are
+    numbered 0, 1, 2, …, and tape t's cells away from the heads count from
+    FAR + offset + t·spacing (TAPE_REGION at inference). So no cell sits right after a tape's last
+    one: in the full view a copy that runs off the end of a tape finds nothing there to go on
+    with. Training draws the spacing per example (`spaced_head_positions`), so the model meets cells of
+    other tapes at every distance and learns to copy from the same position only, not from one
+    at a distance that it never met between the cells of a short tape (docs/design.md,
+    "Positions").
     """
 
-    def __init__(self, offset: int = READ_OFFSET):
-        self.offset, self.near, self.far, self.previous = offset, -1, 0, ""
+    def __init__(self, offset: int = READ_OFFSET, tapes: bool = False, spacing: int = TAPE_REGION):
+        self.offset, self.tapes, self.spacing = offset, tapes, spacing
+        self.near, self.far, self.previous = -1, 0, ""
+        self.tape, self.between_tapes = -1, True
 
     def position(self, token: str) -> int:
-        if _CELL.fullmatch(token) and not _MARKER.fullmatch(self.previous):
-            at = FAR + self.offset + self.far
-            self.far += 1
+        if _CELL.fullmatch(token):
+            if self.between_tapes:
+                self.tape, self.far, self.between_tapes = self.tape + 1, 0, False
+            under_head = _MARKER.fullmatch(self.previous)
+            at = self._near() if under_head else self._far()
+            if not under_head:
+                self.far += 1
         else:
-            self.near += 1
-            at = self.near
-            if at >= FAR:
-                raise TrainerError(f"a text of more than {FAR:,} tokens near the heads (every token but the cells "
-                                   f"away from them) does not fit --head-positions: those cells count from {FAR:,}")
+            at = self._near()
             if any(newline in token for newline in _NEWLINES):
-                self.far = 0
+                self.far, self.tape, self.between_tapes = 0, -1, True
+            elif self.tapes and any(space in token for space in _SPACES):
+                self.between_tapes = True
         self.previous = token
         return at
+
+    def _near(self) -> int:
+        self.near += 1
+        if self.near >= FAR:
+            raise TrainerError(f"a text of more than {FAR:,} tokens near the heads (every token but the cells "
+                               f"away from them) does not fit --head-positions: those cells count from {FAR:,}")
+        return self.near
+
+    def _far(self) -> int:
+        if not self.tapes:
+            return FAR + self.offset + self.far
+        if self.far >= self.spacing:
+            raise TrainerError(f"a tape of more than {self.spacing:,} cells does not fit --tape-regions")
+        return FAR + self.offset + self.tape * self.spacing + self.far
 
     def positions(self, tokens: Sequence[str]) -> list[int]:
         return [self.position(token) for token in tokens]
 
 
-def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = READ_OFFSET) -> list[int]:
-    """The position ids of `prompt`'s tokens under `--head-positions` (`HeadLayout`), then of
-    `completion` more tokens that hold no cell (a command, or padding), counting on."""
-    layout = HeadLayout(offset)
+def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = READ_OFFSET,
+                   tapes: bool = False, spacing: int = TAPE_REGION) -> list[int]:
+    """The position ids of `prompt`'s tokens under `--head-positions` (`HeadLayout`; `tapes`:
+    `--tape-regions`, `spacing` apart), then of `completion` more tokens that hold no cell (a
+    command, or padding), counting on."""
+    layout = HeadLayout(offset, tapes, spacing)
     ids = layout.positions(prompt)
     return ids + list(range(layout.near + 1, layout.near + 1 + completion))
+
+
+_UNSPACED = 1 << 20  # a spacing no tape fills: `spaced_head_positions` reads a cell's tape and index off it
+
+
+def spaced_head_positions(tokens: Sequence[str], completion: int, offset: int, draw: float) -> list[int]:
+    """A training example's `--tape-regions` positions (`head_positions`), its tape regions spaced
+    `draw` (0..1) of the way from the least that leaves a gap after its longest tape to
+    2·TAPE_REGION."""
+    ids = head_positions(tokens, completion, 0, tapes=True, spacing=_UNSPACED)
+    tape_and_index = [divmod(at - FAR, _UNSPACED) if at >= FAR else None for at in ids]
+    least = 2 + max((index for _, index in filter(None, tape_and_index)), default=0)  # a gap after every tape
+    spacing = least + int(draw * (2 * TAPE_REGION - least))
+    return [at if place is None else FAR + offset + place[0] * spacing + place[1] for at, place in zip(ids, tape_and_index)]
 
 
 class WrittenPositions:
@@ -147,19 +196,20 @@ class RandomPositions:
 
 @dataclass(frozen=True)
 class HeadPositions:
-    """How a run trained with `--head-positions` reads a prompt: `head_positions` at the offset
-    `READ_OFFSET`, with room for `completion_tokens` (the longest completion trained on). One
-    reading: no draws to vote over."""
+    """How a run trained with `--head-positions` (`tapes`: and `--tape-regions`) reads a prompt:
+    `head_positions` at the offset `READ_OFFSET`, with room for `completion_tokens` (the longest
+    completion trained on). One reading: no draws to vote over."""
     completion_tokens: int
+    tapes: bool = False
     varies = False
 
     def draw(self, text: str, tokens: Sequence[str], draw: int = 0) -> torch.Tensor:
-        return torch.tensor(head_positions(tokens, self.completion_tokens))
+        return torch.tensor(head_positions(tokens, self.completion_tokens, tapes=self.tapes))
 
     def written(self, tokens: Sequence[str], vocabulary: Sequence[str]) -> WrittenPositions:
         """The positions of the completion of a prompt of `tokens`: the rule going on over the
         tokens as they are written (a next state line holds cells away from the heads too)."""
-        layout = HeadLayout()
+        layout = HeadLayout(tapes=self.tapes)
         layout.positions(tokens)
         return WrittenPositions(layout, vocabulary)
 
@@ -173,5 +223,5 @@ def positions_of_run(run: RunFile) -> RandomPositions | HeadPositions | None:
         raise TrainerError("the run was trained at positions of its own but does not say how long its "
                            "completions were (positions.completion_tokens): retrain it")
     if positions.head_positions:
-        return HeadPositions(positions.completion_tokens)
+        return HeadPositions(positions.completion_tokens, bool(positions.tape_regions))
     return RandomPositions(positions.random_positions, positions.completion_tokens, bool(positions.varied_density))

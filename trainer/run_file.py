@@ -30,6 +30,7 @@ class Positions:
     random_positions: int | None = None     # --random-positions N: position ids drawn from 0..N-1
     varied_density: bool = False            # --varied-density: drawn at every density (trainer.positions)
     head_positions: bool = False            # --head-positions: cells away from the heads count apart (trainer.positions)
+    tape_regions: bool = False              # --tape-regions: each tape's cells in a region of their own (trainer.positions)
     far_mass: float | None = None           # --far-mass K: training weighed those cells up to K times (a record only)
     completion_tokens: int | None = None    # the longest completion trained on, its EOS counted:
                                             # inference draws positions for it too

@@ -70,6 +70,11 @@ class TrainSettings:
         help="position ids that count the tokens near the heads 0, 1, 2, … and the tape cells away from them in a "
              "region of their own, so a long state line lays out like a short one around its heads (tape and full "
              "views); inference reads lines the same way")
+    tape_regions: bool = option(
+        False, action="store_true", group=POSITIONS,
+        help="with --head-positions: each tape of a line has its cells away from the heads in a region of its own, "
+             "a cell at its index on the tape, so the full view's next state line puts each cell where the line "
+             "before has it and a copy that runs off a tape finds nothing there")
     far_mass: float | None = option(
         None, type=float, metavar="K", group=POSITIONS,
         help="with --head-positions: in training, weigh each example's cells away from the heads as if there were "

@@ -85,7 +85,7 @@ def test_a_model_with_rope_in_the_lowest_layers_trains_reloads_and_runs(add_tape
     completions = tokenizer([json.loads(line)["completion"] for line in (add_tape / "train.jsonl").open()],
                             add_special_tokens=False)["input_ids"]
     assert run["positions"] == {"rope_layers": rope_layers, "random_positions": 512, "varied_density": False,
-                                "head_positions": False, "far_mass": None,
+                                "head_positions": False, "tape_regions": False, "far_mass": None,
                                 "completion_tokens": max(map(len, completions)) + 1}  # with the EOS
     machines = load_machines()
     runtime = Runtime(open_models([out], machines, device="cpu"), machines, max_steps=3)
@@ -213,10 +213,10 @@ def test_rope_layers_beyond_the_preset_is_a_clean_error(add_tape, tmp_path, capf
     assert "--rope-layers must be 0..2" in capfd.readouterr().err
 
 
-def _layout(line: str, offset: int = 0) -> list[tuple[str, int]]:
+def _layout(line: str, offset: int = 0, tapes: bool = False) -> list[tuple[str, int]]:
     from trainer.tokenizer import split_symbols
     tokens = split_symbols(line)
-    return list(zip(tokens, head_positions(tokens, offset=offset)))
+    return list(zip(tokens, head_positions(tokens, offset=offset, tapes=tapes)))
 
 
 def test_head_positions_lay_a_long_line_out_like_a_short_one_around_its_heads():
@@ -260,6 +260,55 @@ def test_a_next_state_line_gives_each_cell_away_from_a_head_the_position_it_had_
     assert min(at for at in second if at < FAR) == max(at for at in first if at < FAR) + 1
 
 
+def test_tape_regions_put_each_cell_at_its_index_in_a_region_of_its_tape():
+    from trainer.positions import TAPE_REGION
+    line = "ADD, q1,  |5[HEAD1]|1|2 |5|8[HEAD2] [C]1 |0|0[OUTPUT]"
+    cells = [(t, at) for t, at in _layout(line, offset=3, tapes=True) if t.startswith("|")]
+    # tape 0: |5, |1 under the head (near), |2 next to |5; a head's marker does not end a tape
+    assert cells == [("|5", FAR + 3), ("|1", 8), ("|2", FAR + 3 + 1),
+                     ("|5", FAR + 3 + TAPE_REGION), ("|8", FAR + 3 + TAPE_REGION + 1),
+                     ("|0", FAR + 3 + 2 * TAPE_REGION), ("|0", FAR + 3 + 2 * TAPE_REGION + 1)]
+    # the tokens near the heads count as without tape regions
+    assert [at for _, at in _layout(line, tapes=True) if at < FAR] == [at for _, at in _layout(line) if at < FAR]
+    with pytest.raises(TrainerError, match="does not fit --tape-regions"):
+        _layout("|1" * (TAPE_REGION + 1), tapes=True)
+
+
+def test_tape_regions_leave_nothing_after_a_tapes_last_cell():
+    """Without regions the next tape's first cell sits right after a tape's last one, so a copy
+    that runs off a tape finds a cell to go on with; with them each tape starts a region away."""
+    from trainer.positions import TAPE_REGION
+    for digits in (3, 60):
+        line = "ADD, q1,  |5" * 1 + "[HEAD1]|1" + "|2" * digits + " " + "|7[HEAD2]|8" + "|9" * digits + " [C]0 |3[OUTPUT]\n"
+        single = [at for _, at in _layout(line) if at >= FAR]
+        assert single == list(range(FAR, FAR + 2 * digits + 3))  # tape 0's last cell, then tape 1's first
+        regions = [at for _, at in _layout(line, tapes=True) if at >= FAR]
+        assert regions == [*range(FAR, FAR + digits + 1), *range(FAR + TAPE_REGION, FAR + TAPE_REGION + digits + 1),
+                           FAR + 2 * TAPE_REGION]
+
+
+def test_training_draws_the_spacing_of_tape_regions_per_example():
+    """So the model meets cells of other tapes at every distance: a copy learns the same position
+    only, not a distance the cells of a short tape never had between them."""
+    from trainer.positions import TAPE_REGION, spaced_head_positions
+    vocabulary = ["<pad>", "|1", "|2", "[H]", " ", "\n"]
+    line = [3, 1, 2, 2, 4, 1, 1, 1, 5]  # [H]|1|2|2 |1|1|1: tapes of 2 and 3 cells away from the head
+    collate = PadCollator(0, vocabulary=vocabulary, tape_regions=True, seed=0)
+    spacings = set()
+    for _ in range(20):
+        ids = collate([{"input_ids": line * 2, "labels": [-100] * 18}])["position_ids"][0].tolist()
+        first, second = ids[:9], ids[9:]
+        assert [a for a in first if a >= FAR] == [a for a in second if a >= FAR]  # both lines alike
+        spacing = first[5] - first[2]  # tape 1's first cell − tape 0's first
+        assert 3 < spacing <= 2 * TAPE_REGION
+        spacings.add(spacing)
+    assert len(spacings) > 15
+    tokens = [vocabulary[i] for i in line]
+    spaced = lambda draw: spaced_head_positions(tokens, 0, 0, draw)  # noqa: E731
+    assert spaced(0.0)[5] - spaced(0.0)[2] == 4 and spaced(1.0)[5] - spaced(1.0)[2] == 2 * TAPE_REGION
+    assert HeadPositions(0, tapes=True).draw("", tokens).tolist()[5] - FAR - READ_OFFSET == TAPE_REGION
+
+
 def test_head_positions_collate_a_prompt_by_the_heads_and_its_completion_one_by_one():
     vocabulary = ["<pad>", "|1", "|2", "[H]", "CMD"]
     collate = PadCollator(0, vocabulary=vocabulary, seed=1)
@@ -275,7 +324,8 @@ def test_head_positions_collate_a_prompt_by_the_heads_and_its_completion_one_by_
     assert HeadPositions(2).draw("", ["|1", "[H]", "|1"]).tolist() == [FAR + READ_OFFSET, 0, 1, 2, 3]
 
 
-def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape, tmp_path, fast):
+@pytest.mark.parametrize("tape_regions", [False, True])
+def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape, tmp_path, fast, tape_regions):
     from transformers import AutoModelForCausalLM
 
     from caef_dsl import load_machines
@@ -285,15 +335,15 @@ def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape,
 
     out = tmp_path / "run"
     assert main(["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "3", "--head-positions",
-                 "--far-mass", "10", *fast]) == 0
+                 "--far-mass", "10", *(["--tape-regions"] if tape_regions else []), *fast]) == 0
     AutoModelForCausalLM.from_pretrained(out)  # plain transformers, no remote code
     run = json.loads((out / "caef_run.json").read_text())
     assert run["positions"]["head_positions"] and run["positions"]["completion_tokens"] > 10
-    assert run["positions"]["far_mass"] == 10
+    assert run["positions"]["far_mass"] == 10 and run["positions"]["tape_regions"] == tape_regions
     machines = load_machines()
     executor = open_models([out], machines, device="cpu", max_new_tokens=16)
     route = executor.routes[("ADD", False)]
-    assert isinstance(route.positions, HeadPositions)
+    assert route.positions == HeadPositions(run["positions"]["completion_tokens"], tape_regions)
     _randomize(route.model)
     tokenizer, eos = route.tokenizer, route.tokenizer.eos_token_id
     with torch.no_grad():  # random weights that write tape cells, whose positions are given as they are written
@@ -371,6 +421,11 @@ def test_the_trainer_adds_the_far_bias_to_the_attention(tmp_path):
 def test_far_mass_without_head_positions_is_a_clean_error(add_tape, tmp_path, capfd):
     assert main(["train", "--data", str(add_tape), "--out", str(tmp_path / "run"), "--far-mass", "10"]) == 2
     assert "give --head-positions" in capfd.readouterr().err
+
+
+def test_tape_regions_without_head_positions_is_a_clean_error(add_tape, tmp_path, capfd):
+    assert main(["train", "--data", str(add_tape), "--out", str(tmp_path / "run"), "--tape-regions"]) == 2
+    assert "give --head-positions too" in capfd.readouterr().err
 
 
 def test_head_and_random_positions_together_are_a_clean_error(add_tape, tmp_path, capfd):
