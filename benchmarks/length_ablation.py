@@ -35,10 +35,11 @@ SETTINGS = {
     "varied-density": ["--random-positions", "1024", "--varied-density"],  # … at every spacing up to 1024
     "head-positions": ["--head-positions"],        # cells away from the heads count in a region of their own
     "far-mass": ["--head-positions", "--far-mass", "100"],  # … weighed up to 100 times in training
+    "tape-regions": ["--head-positions", "--far-mass", "100", "--tape-regions"],  # … each tape in a region of its own
     "direct": [],                                  # no machine: a+b= → the sum
 }
 DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "varied-density", "head-positions", "far-mass",
-                    "direct"]
+                    "tape-regions", "direct"]
 
 
 def parse_args(argv=None):
