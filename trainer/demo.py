@@ -11,6 +11,7 @@ is also a worked example of the command line.
     python -m trainer.demo --machine long_mul --library runs/library   # reuse `caef library`
     python -m trainer.demo --machine my_machine.tm           # your own machine (its callees: beside it)
     python -m trainer.demo --mode tape --out demo-tape        # the paper's state line, ~30 minutes
+    python -m trainer.demo --mode full --out demo-full        # the paper's own format, ~1 hour
 
 Each mode has its own recipe (`RECIPES`: data, steps, budget, evaluation lengths); every
 option below overrides its part of it. In the head view, training stops once greedy decoding
@@ -45,22 +46,22 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # preset's learning rate, where a small table (a user's machine of a few dozen decisions) does
 # not sit on a plateau and ADD needs fewer steps. tape and full read whole state lines: more
 # problems and steps, at positions of their own (positions 0, 1, 2, … never seen in training break
-# them past the trained lengths). tape reads at head positions, the cells away from the heads
-# weighed up to 100 times in training: exact at 100 digits. full, which copies the line, does
-# not generalize at head positions (it runs off the end of a tape) and keeps random position ids
-# from 0..1023, right to 10 digits (docs/results.md, "The paper's views at 50 and 100 digits");
-# full's examples are twice tape's, so its batches hold half as many and a step costs about the
-# same.
+# them past the trained lengths). Both read at head positions, the cells away from the heads
+# weighed up to 100 times in training: tape is exact at 100 digits. full, which copies the line,
+# also puts each tape's far cells in a region of its own, spaced at random in training, so a copy
+# does not run off one tape into the next (docs/results.md, "Tape regions for the full view");
+# its examples are twice tape's, so its batches hold half as many, and it needs 6,000 steps; a
+# 100-digit line takes long to write, so it evaluates 20 problems per length.
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
-             "lengths": "1-10,20,50,100", "random_positions": 0, "head_positions": False,
-             "far_mass": 0, "crosscheck_digits": 10},
+             "lengths": "1-10,20,50,100", "n": 100, "random_positions": 0, "head_positions": False,
+             "tape_regions": False, "far_mass": 0, "crosscheck_digits": 10},
     "tape": {"problems": 50000, "max_steps": 4000, "batch_size": 64, "lr": 2e-3, "budget": 60,
-             "lengths": "1-10,12,15,20,50,100", "random_positions": 0, "head_positions": True,
-             "far_mass": 100, "crosscheck_digits": 20},
-    "full": {"problems": 50000, "max_steps": 4000, "batch_size": 32, "lr": 2e-3, "budget": 60,
-             "lengths": "1-10,12,15,20", "random_positions": 1024, "head_positions": False,
-             "far_mass": 0, "crosscheck_digits": 20},
+             "lengths": "1-10,12,15,20,50,100", "n": 100, "random_positions": 0, "head_positions": True,
+             "tape_regions": False, "far_mass": 100, "crosscheck_digits": 20},
+    "full": {"problems": 50000, "max_steps": 6000, "batch_size": 32, "lr": 2e-3, "budget": 90,
+             "lengths": "1-10,12,15,20,50,100", "n": 20, "random_positions": 0, "head_positions": True,
+             "tape_regions": True, "far_mass": 100, "crosscheck_digits": 20},
 }
 
 
@@ -89,6 +90,9 @@ def parse_args(argv):
                              f"{recipe_help('random_positions')})")
     parser.add_argument("--head-positions", action=argparse.BooleanOptionalAction,
                         help=f"train and read at head positions (default {recipe_help('head_positions')})")
+    parser.add_argument("--tape-regions", action=argparse.BooleanOptionalAction,
+                        help=f"with head positions: each tape's cells in a region of their own "
+                             f"(default {recipe_help('tape_regions')})")
     parser.add_argument("--far-mass", type=float, metavar="K",
                         help=f"with head positions: weigh the cells away from the heads up to K times in training, "
                              f"0: not (default {recipe_help('far_mass')})")
@@ -99,7 +103,7 @@ def parse_args(argv):
                              f"(default {recipe_help('problems')})")
     parser.add_argument("--lengths",
                         help=f"evaluation lengths, a and b equally long (default {recipe_help('lengths')})")
-    parser.add_argument("--n", type=int, default=100, help="evaluation problems per length (default 100)")
+    parser.add_argument("--n", type=int, help=f"evaluation problems per length (default {recipe_help('n')})")
     parser.add_argument("--crosscheck-examples", type=int, default=100)
     parser.add_argument("--crosscheck-digits", type=int, metavar="N",
                         help=f"longest operand the crosscheck draws (default {recipe_help('crosscheck_digits')})")
@@ -164,7 +168,7 @@ def _stages(args) -> int:
             data=(data,), out=run, model=args.model, epochs=math.inf, time_budget=args.budget,
             max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
             random_positions=args.random_positions or None, head_positions=args.head_positions,
-            far_mass=args.far_mass or None,
+            tape_regions=args.tape_regions, far_mass=args.far_mass or None,
             **(dict(stop_at_accuracy=1.0, eval_every=100, warmup=100.0) if head else {}))
         from trainer.train import train  # torch
         seconds["train"] = stage("2. train a model from scratch on the CPU", "caef train", settings,

@@ -21,6 +21,10 @@ def test_each_mode_has_its_recipe_and_options_override_it():
     # full's examples are twice tape's: half the batch
     full = demo.parse_args(["--mode", "full"])
     assert (tape.batch_size, full.batch_size, demo.parse_args(["--batch-size", "8"]).batch_size) == (64, 32, 8)
+    # full copies the line: each tape's cells in a region of their own; 100-digit lines are slow to write
+    assert (full.head_positions, full.tape_regions, full.far_mass, full.random_positions) == (True, True, 100, 0)
+    assert (tape.tape_regions, demo.parse_args(["--mode", "full", "--no-tape-regions"]).tape_regions) == (False, False)
+    assert (full.lengths, full.n, tape.n, demo.parse_args(["--n", "5"]).n) == ("1-10,12,15,20,50,100", 20, 100, 5)
 
 
 def test_the_problems_spread_over_the_length_classes_a_machine_has():
