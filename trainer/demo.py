@@ -49,8 +49,8 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # them past the trained lengths). Both read at head positions, the cells away from the heads
 # weighed up to 100 times in training: tape is exact at 100 digits. full, which copies the line,
 # also puts each tape's far cells in a region of its own, spaced at random in training, so a copy
-# does not run off one tape into the next: right to 50 digits in seeds 0 and 1, at 100 in seed 1
-# only (docs/results.md, "The demo's full recipe": seed 0 drops the space after a long tape); its
+# does not run off one tape into the next: right to 50 digits in seeds 0 and 1 (seed 2: to 12),
+# at 100 in seed 1 only (docs/results.md, "The demo's full recipe": seed-fragile); its
 # examples are twice tape's, so its batches hold half as many, and it needs 6,000 steps; a
 # 100-digit line takes long to write, so it evaluates 20 problems per length.
 RECIPES = {
