@@ -10,8 +10,7 @@ paper's exact text; a scheme only says where each token sits (docs/design.md, "P
            and those cells count on in a region of their own far beyond, so every state line,
            of any length, lays out like a short one around its heads (a form of position
            coupling, Cho et al. 2024); with `--tape-regions`, each tape of a line has a region
-           of its own there, a cell at its index on the tape; with `--tape-ends`, the space that
-           ends a tape sits there too, at the index after its last cell
+           of its own there, a cell at its index on the tape
 
 A scheme at inference is `draw(text, tokens, draw)`: the position ids of a prompt's tokens and of
 `completion_tokens` more, a function of the prompt (the runtime's memo stays exact).
@@ -89,16 +88,10 @@ class HeadLayout:
     other tapes at every distance and learns to copy from the same position only, not from one
     at a distance that it never met between the cells of a short tape (docs/design.md,
     "Positions").
-
-    With `ends` too (`--tape-ends`), the space that ends a tape is the tape's next token of its
-    region, at the index after its last cell away from the heads. So a copy that reaches a tape's
-    end finds the space at the next position of the line before, as it finds a cell, and copies
-    it: the end of a tape is a token to copy, not an absence to notice, at any tape length.
     """
 
-    def __init__(self, offset: int = READ_OFFSET, tapes: bool = False, spacing: int = TAPE_REGION,
-                 ends: bool = False):
-        self.offset, self.tapes, self.spacing, self.ends = offset, tapes, spacing, ends
+    def __init__(self, offset: int = READ_OFFSET, tapes: bool = False, spacing: int = TAPE_REGION):
+        self.offset, self.tapes, self.spacing = offset, tapes, spacing
         self.near, self.far, self.previous = -1, 0, ""
         self.tape, self.between_tapes = -1, True
 
@@ -106,15 +99,16 @@ class HeadLayout:
         if _CELL.fullmatch(token):
             if self.between_tapes:
                 self.tape, self.far, self.between_tapes = self.tape + 1, 0, False
-            at = self._near() if _MARKER.fullmatch(self.previous) else self._far()
-        elif any(newline in token for newline in _NEWLINES):
-            at = self._near()
-            self.far, self.tape, self.between_tapes = 0, -1, True
-        elif self.tapes and any(space in token for space in _SPACES):
-            at = self._far() if self.ends and not self.between_tapes else self._near()
-            self.between_tapes = True
+            under_head = _MARKER.fullmatch(self.previous)
+            at = self._near() if under_head else self._far()
+            if not under_head:
+                self.far += 1
         else:
             at = self._near()
+            if any(newline in token for newline in _NEWLINES):
+                self.far, self.tape, self.between_tapes = 0, -1, True
+            elif self.tapes and any(space in token for space in _SPACES):
+                self.between_tapes = True
         self.previous = token
         return at
 
@@ -126,24 +120,22 @@ class HeadLayout:
         return self.near
 
     def _far(self) -> int:
-        """The next position away from the heads (of the current tape's region, with `tapes`)."""
-        self.far += 1
         if not self.tapes:
-            return FAR + self.offset + self.far - 1
-        if self.far > self.spacing:
+            return FAR + self.offset + self.far
+        if self.far >= self.spacing:
             raise TrainerError(f"a tape of more than {self.spacing:,} cells does not fit --tape-regions")
-        return FAR + self.offset + self.tape * self.spacing + self.far - 1
+        return FAR + self.offset + self.tape * self.spacing + self.far
 
     def positions(self, tokens: Sequence[str]) -> list[int]:
         return [self.position(token) for token in tokens]
 
 
 def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = READ_OFFSET,
-                   tapes: bool = False, spacing: int = TAPE_REGION, ends: bool = False) -> list[int]:
+                   tapes: bool = False, spacing: int = TAPE_REGION) -> list[int]:
     """The position ids of `prompt`'s tokens under `--head-positions` (`HeadLayout`; `tapes`:
-    `--tape-regions`, `spacing` apart; `ends`: `--tape-ends`), then of `completion` more tokens
-    that hold no cell (a command, or padding), counting on."""
-    layout = HeadLayout(offset, tapes, spacing, ends)
+    `--tape-regions`, `spacing` apart), then of `completion` more tokens that hold no cell (a
+    command, or padding), counting on."""
+    layout = HeadLayout(offset, tapes, spacing)
     ids = layout.positions(prompt)
     return ids + list(range(layout.near + 1, layout.near + 1 + completion))
 
@@ -151,12 +143,11 @@ def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = REA
 _UNSPACED = 1 << 20  # a spacing no tape fills: `spaced_head_positions` reads a cell's tape and index off it
 
 
-def spaced_head_positions(tokens: Sequence[str], completion: int, offset: int, draw: float,
-                          ends: bool = False) -> list[int]:
-    """A training example's `--tape-regions` positions (`head_positions`; `ends`: `--tape-ends`),
-    its tape regions spaced `draw` (0..1) of the way from the least that leaves a gap after its
-    longest tape to 2·TAPE_REGION."""
-    ids = head_positions(tokens, completion, 0, tapes=True, spacing=_UNSPACED, ends=ends)
+def spaced_head_positions(tokens: Sequence[str], completion: int, offset: int, draw: float) -> list[int]:
+    """A training example's `--tape-regions` positions (`head_positions`), its tape regions spaced
+    `draw` (0..1) of the way from the least that leaves a gap after its longest tape to
+    2·TAPE_REGION."""
+    ids = head_positions(tokens, completion, 0, tapes=True, spacing=_UNSPACED)
     tape_and_index = [divmod(at - FAR, _UNSPACED) if at >= FAR else None for at in ids]
     least = 2 + max((index for _, index in filter(None, tape_and_index)), default=0)  # a gap after every tape
     spacing = least + int(draw * (2 * TAPE_REGION - least))
@@ -205,22 +196,20 @@ class RandomPositions:
 
 @dataclass(frozen=True)
 class HeadPositions:
-    """How a run trained with `--head-positions` (`tapes`: and `--tape-regions`; `ends`: and
-    `--tape-ends`) reads a prompt:
+    """How a run trained with `--head-positions` (`tapes`: and `--tape-regions`) reads a prompt:
     `head_positions` at the offset `READ_OFFSET`, with room for `completion_tokens` (the longest
     completion trained on). One reading: no draws to vote over."""
     completion_tokens: int
     tapes: bool = False
-    ends: bool = False
     varies = False
 
     def draw(self, text: str, tokens: Sequence[str], draw: int = 0) -> torch.Tensor:
-        return torch.tensor(head_positions(tokens, self.completion_tokens, tapes=self.tapes, ends=self.ends))
+        return torch.tensor(head_positions(tokens, self.completion_tokens, tapes=self.tapes))
 
     def written(self, tokens: Sequence[str], vocabulary: Sequence[str]) -> WrittenPositions:
         """The positions of the completion of a prompt of `tokens`: the rule going on over the
         tokens as they are written (a next state line holds cells away from the heads too)."""
-        layout = HeadLayout(tapes=self.tapes, ends=self.ends)
+        layout = HeadLayout(tapes=self.tapes)
         layout.positions(tokens)
         return WrittenPositions(layout, vocabulary)
 
@@ -234,5 +223,5 @@ def positions_of_run(run: RunFile) -> RandomPositions | HeadPositions | None:
         raise TrainerError("the run was trained at positions of its own but does not say how long its "
                            "completions were (positions.completion_tokens): retrain it")
     if positions.head_positions:
-        return HeadPositions(positions.completion_tokens, bool(positions.tape_regions), bool(positions.tape_ends))
+        return HeadPositions(positions.completion_tokens, bool(positions.tape_regions))
     return RandomPositions(positions.random_positions, positions.completion_tokens, bool(positions.varied_density))

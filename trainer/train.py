@@ -273,8 +273,6 @@ def train(settings: TrainSettings) -> dict:
         raise TrainerError("--head-positions and --random-positions are two position schemes: give one")
     if settings.tape_regions and not settings.head_positions:
         raise TrainerError("--tape-regions lays out the cells --head-positions counts apart: give --head-positions too")
-    if settings.tape_ends and not settings.tape_regions:
-        raise TrainerError("--tape-ends puts a tape's ending space in its --tape-regions region: give --tape-regions too")
     if settings.far_mass is not None and not (settings.head_positions and settings.far_mass >= 1):
         raise TrainerError("--far-mass K weighs the cells --head-positions counts apart: give --head-positions and "
                            "K >= 1")
@@ -389,8 +387,7 @@ def train(settings: TrainSettings) -> dict:
         # trained on their positions, as training gave an example's.
         positions=Positions(rope_layers=models.rope_layers(model), random_positions=settings.random_positions,
                             varied_density=settings.varied_density, head_positions=settings.head_positions,
-                            tape_regions=settings.tape_regions, tape_ends=settings.tape_ends,
-                            far_mass=settings.far_mass,
+                            tape_regions=settings.tape_regions, far_mass=settings.far_mass,
                             completion_tokens=train_set.longest_completion()
                             if settings.random_positions or settings.head_positions else None),
     ).write(out)
@@ -402,8 +399,7 @@ def _collator(settings: TrainSettings, tokenizer) -> datasets.PadCollator:
     """Batches at the positions `settings` ask for; each collator draws its own random ones."""
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))) if settings.head_positions else None
     return datasets.PadCollator(tokenizer.pad_token_id, settings.random_positions, settings.seed,
-                                settings.varied_density, vocabulary, settings.far_mass, settings.tape_regions,
-                                settings.tape_ends)
+                                settings.varied_density, vocabulary, settings.far_mass, settings.tape_regions)
 
 
 def _print_summary(out: Path, metrics: dict) -> None:

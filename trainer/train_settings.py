@@ -75,10 +75,6 @@ class TrainSettings:
         help="with --head-positions: each tape of a line has its cells away from the heads in a region of its own, "
              "a cell at its index on the tape, so the full view's next state line puts each cell where the line "
              "before has it and a copy that runs off a tape finds nothing there")
-    tape_ends: bool = option(
-        False, action="store_true", group=POSITIONS,
-        help="with --tape-regions: the space that ends a tape sits in the tape's region, after its last cell, so "
-             "the full view's copy of a tape ends by copying that space as it copies a cell")
     far_mass: float | None = option(
         None, type=float, metavar="K", group=POSITIONS,
         help="with --head-positions: in training, weigh each example's cells away from the heads as if there were "

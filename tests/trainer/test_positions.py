@@ -85,7 +85,7 @@ def test_a_model_with_rope_in_the_lowest_layers_trains_reloads_and_runs(add_tape
     completions = tokenizer([json.loads(line)["completion"] for line in (add_tape / "train.jsonl").open()],
                             add_special_tokens=False)["input_ids"]
     assert run["positions"] == {"rope_layers": rope_layers, "random_positions": 512, "varied_density": False,
-                                "head_positions": False, "tape_regions": False, "tape_ends": False, "far_mass": None,
+                                "head_positions": False, "tape_regions": False, "far_mass": None,
                                 "completion_tokens": max(map(len, completions)) + 1}  # with the EOS
     machines = load_machines()
     runtime = Runtime(open_models([out], machines, device="cpu"), machines, max_steps=3)
@@ -213,10 +213,10 @@ def test_rope_layers_beyond_the_preset_is_a_clean_error(add_tape, tmp_path, capf
     assert "--rope-layers must be 0..2" in capfd.readouterr().err
 
 
-def _layout(line: str, offset: int = 0, tapes: bool = False, ends: bool = False) -> list[tuple[str, int]]:
+def _layout(line: str, offset: int = 0, tapes: bool = False) -> list[tuple[str, int]]:
     from trainer.tokenizer import split_symbols
     tokens = split_symbols(line)
-    return list(zip(tokens, head_positions(tokens, offset=offset, tapes=tapes, ends=ends)))
+    return list(zip(tokens, head_positions(tokens, offset=offset, tapes=tapes)))
 
 
 def test_head_positions_lay_a_long_line_out_like_a_short_one_around_its_heads():
@@ -287,30 +287,6 @@ def test_tape_regions_leave_nothing_after_a_tapes_last_cell():
                            FAR + 2 * TAPE_REGION]
 
 
-def test_tape_ends_put_the_space_that_ends_a_tape_after_its_last_cell():
-    """So the full view's copy of a tape ends by copying a token from the next position of the
-    line before, at any tape length, as it copies a cell."""
-    from trainer.positions import TAPE_REGION
-    for digits in (3, 60):
-        before = "ADD, q1,  [HEAD1]|1" + "|2" * digits + " [HEAD2]|8 [C]0 [OUTPUT]\n"
-        after = "ADD, q1,  |1[HEAD1]" + "|2" * digits + " |8[HEAD2] [C]1 |3[OUTPUT]\n"
-        laid = _layout(before + after, tapes=True, ends=True)
-        first, second = laid[:len(_layout(before))], laid[len(_layout(before)):]
-        spaces = [at for t, at in first if t == " " and at >= FAR]
-        assert spaces == [FAR + digits, FAR + TAPE_REGION]  # tape 1 is one cell, under its head
-        far = lambda line: [(t, at) for t, at in line if at >= FAR]  # noqa: E731
-        # the copy: tape 0's cells (one next to the head that moved), then its ending space, where
-        # the line before has them
-        assert [at for _, at in far(second)[:digits + 1]] == [at for _, at in far(first)[:digits + 1]]
-        assert far(second)[digits] == far(first)[digits] == (" ", FAR + digits)
-        assert far(second)[digits + 1:] == [("|8", FAR + TAPE_REGION), (" ", FAR + TAPE_REGION + 1),
-                                            ("|3", FAR + 2 * TAPE_REGION)]
-        # the spaces between tapes, the leading ones and those of the registers stay near the heads
-        near = [at for t, at in first if at < FAR]
-        assert near == list(range(len(near))) and len(near) == len(first) - digits - 2
-    assert _layout("[H]|1 |2", tapes=True) == _layout("[H]|1 |2", tapes=True, ends=False)
-
-
 def test_training_draws_the_spacing_of_tape_regions_per_example():
     """So the model meets cells of other tapes at every distance: a copy learns the same position
     only, not a distance the cells of a short tape never had between them."""
@@ -331,11 +307,6 @@ def test_training_draws_the_spacing_of_tape_regions_per_example():
     spaced = lambda draw: spaced_head_positions(tokens, 0, 0, draw)  # noqa: E731
     assert spaced(0.0)[5] - spaced(0.0)[2] == 4 and spaced(1.0)[5] - spaced(1.0)[2] == 2 * TAPE_REGION
     assert HeadPositions(0, tapes=True).draw("", tokens).tolist()[5] - FAR - READ_OFFSET == TAPE_REGION
-    # with tape ends, a tape's ending space is its last token of the region: the gap is after it
-    ended = spaced_head_positions(tokens, 0, 0, 0.0, ends=True)
-    assert (ended[4], ended[5]) == (FAR + 2, FAR + 4)
-    ends = PadCollator(0, vocabulary=vocabulary, tape_regions=True, tape_ends=True, seed=0)
-    assert ends([{"input_ids": line, "labels": [-100] * 9}])["position_ids"][0, 4] >= FAR
 
 
 def test_head_positions_collate_a_prompt_by_the_heads_and_its_completion_one_by_one():
@@ -353,9 +324,8 @@ def test_head_positions_collate_a_prompt_by_the_heads_and_its_completion_one_by_
     assert HeadPositions(2).draw("", ["|1", "[H]", "|1"]).tolist() == [FAR + READ_OFFSET, 0, 1, 2, 3]
 
 
-@pytest.mark.parametrize("tape_regions, tape_ends", [(False, False), (True, False), (True, True)])
-def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape, tmp_path, fast, tape_regions,
-                                                                        tape_ends):
+@pytest.mark.parametrize("tape_regions", [False, True])
+def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape, tmp_path, fast, tape_regions):
     from transformers import AutoModelForCausalLM
 
     from caef_dsl import load_machines
@@ -365,17 +335,15 @@ def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape,
 
     out = tmp_path / "run"
     assert main(["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "3", "--head-positions",
-                 "--far-mass", "10", *(["--tape-regions"] if tape_regions else []),
-                 *(["--tape-ends"] if tape_ends else []), *fast]) == 0
+                 "--far-mass", "10", *(["--tape-regions"] if tape_regions else []), *fast]) == 0
     AutoModelForCausalLM.from_pretrained(out)  # plain transformers, no remote code
     run = json.loads((out / "caef_run.json").read_text())
     assert run["positions"]["head_positions"] and run["positions"]["completion_tokens"] > 10
-    assert run["positions"]["far_mass"] == 10
-    assert (run["positions"]["tape_regions"], run["positions"]["tape_ends"]) == (tape_regions, tape_ends)
+    assert run["positions"]["far_mass"] == 10 and run["positions"]["tape_regions"] == tape_regions
     machines = load_machines()
     executor = open_models([out], machines, device="cpu", max_new_tokens=16)
     route = executor.routes[("ADD", False)]
-    assert route.positions == HeadPositions(run["positions"]["completion_tokens"], tape_regions, tape_ends)
+    assert route.positions == HeadPositions(run["positions"]["completion_tokens"], tape_regions)
     _randomize(route.model)
     tokenizer, eos = route.tokenizer, route.tokenizer.eos_token_id
     with torch.no_grad():  # random weights that write tape cells, whose positions are given as they are written
@@ -458,9 +426,6 @@ def test_far_mass_without_head_positions_is_a_clean_error(add_tape, tmp_path, ca
 def test_tape_regions_without_head_positions_is_a_clean_error(add_tape, tmp_path, capfd):
     assert main(["train", "--data", str(add_tape), "--out", str(tmp_path / "run"), "--tape-regions"]) == 2
     assert "give --head-positions too" in capfd.readouterr().err
-    assert main(["train", "--data", str(add_tape), "--out", str(tmp_path / "run"), "--head-positions",
-                 "--tape-ends"]) == 2
-    assert "give --tape-regions too" in capfd.readouterr().err
 
 
 def test_head_and_random_positions_together_are_a_clean_error(add_tape, tmp_path, capfd):
