@@ -36,10 +36,11 @@ SETTINGS = {
     "head-positions": ["--head-positions"],        # cells away from the heads count in a region of their own
     "far-mass": ["--head-positions", "--far-mass", "100"],  # … weighed up to 100 times in training
     "tape-regions": ["--head-positions", "--far-mass", "100", "--tape-regions"],  # … each tape in a region of its own
+    "two-axes": ["--head-positions", "--far-mass", "100", "--tape-regions", "--two-axes"],  # … rotary on two axes
     "direct": [],                                  # no machine: a+b= → the sum
 }
 DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "varied-density", "head-positions", "far-mass",
-                    "tape-regions", "direct"]
+                    "tape-regions", "two-axes", "direct"]
 
 
 def parse_args(argv=None):

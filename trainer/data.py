@@ -184,18 +184,18 @@ class PadCollator:
     Position ids (`trainer.positions`): with `random_positions` N, each example's are a sorted
     random draw from 0..N-1 (`varied_density`: see `random_positions`); with `vocabulary` (the
     token of each id), its tokens' are `head_positions` at an offset drawn from 0..FAR_SPAN-1
-    (`tape_regions`: `--tape-regions`);
+    (`tape_regions`: `--tape-regions`; `two_axes`: `--two-axes`);
     with neither, the model counts 0, 1, 2, ….
     """
 
     def __init__(self, pad_token_id: int, random_positions: int | None = None, seed: int = 0,
                  varied_density: bool = False, vocabulary: list[str] | None = None, far_mass: float | None = None,
-                 tape_regions: bool = False):
+                 tape_regions: bool = False, two_axes: bool = False):
         self.pad_token_id = pad_token_id
         self.random_positions = random_positions
         self.varied_density = varied_density
         self.vocabulary = vocabulary
-        self.far_mass, self.tape_regions = far_mass, tape_regions
+        self.far_mass, self.tape_regions, self.two_axes = far_mass, tape_regions, two_axes
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
@@ -230,8 +230,8 @@ class PadCollator:
         tokens = [self.vocabulary[i] for i in example["input_ids"]]
         if self.tape_regions:
             return spaced_head_positions(tokens, width - len(tokens), offset,
-                                         float(torch.rand(1, generator=self.generator)))
-        return head_positions(tokens, width - len(tokens), offset)  # the padding counts on: it is masked
+                                         float(torch.rand(1, generator=self.generator)), self.two_axes)
+        return head_positions(tokens, width - len(tokens), offset, axes=self.two_axes)  # the padding counts on: it is masked
 
 
 def write_dataset(

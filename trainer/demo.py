@@ -56,13 +56,13 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
              "lengths": "1-10,20,50,100", "n": 100, "random_positions": 0, "head_positions": False,
-             "tape_regions": False, "far_mass": 0, "crosscheck_digits": 10},
+             "tape_regions": False, "two_axes": False, "far_mass": 0, "crosscheck_digits": 10},
     "tape": {"problems": 50000, "max_steps": 4000, "batch_size": 64, "lr": 2e-3, "budget": 60,
              "lengths": "1-10,12,15,20,50,100", "n": 100, "random_positions": 0, "head_positions": True,
-             "tape_regions": False, "far_mass": 100, "crosscheck_digits": 20},
+             "tape_regions": False, "two_axes": False, "far_mass": 100, "crosscheck_digits": 20},
     "full": {"problems": 50000, "max_steps": 6000, "batch_size": 32, "lr": 2e-3, "budget": 90,
              "lengths": "1-10,12,15,20,50,100", "n": 20, "random_positions": 0, "head_positions": True,
-             "tape_regions": True, "far_mass": 100, "crosscheck_digits": 20},
+             "tape_regions": True, "two_axes": False, "far_mass": 100, "crosscheck_digits": 20},
 }
 
 
@@ -94,6 +94,8 @@ def parse_args(argv):
     parser.add_argument("--tape-regions", action=argparse.BooleanOptionalAction,
                         help=f"with head positions: each tape's cells in a region of their own "
                              f"(default {recipe_help('tape_regions')})")
+    parser.add_argument("--two-axes", action=argparse.BooleanOptionalAction,
+                        help=f"with head positions: rotary positions on two axes (default {recipe_help('two_axes')})")
     parser.add_argument("--far-mass", type=float, metavar="K",
                         help=f"with head positions: weigh the cells away from the heads up to K times in training, "
                              f"0: not (default {recipe_help('far_mass')})")
@@ -169,7 +171,7 @@ def _stages(args) -> int:
             data=(data,), out=run, model=args.model, epochs=math.inf, time_budget=args.budget,
             max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
             random_positions=args.random_positions or None, head_positions=args.head_positions,
-            tape_regions=args.tape_regions, far_mass=args.far_mass or None,
+            tape_regions=args.tape_regions, two_axes=args.two_axes, far_mass=args.far_mass or None,
             **(dict(stop_at_accuracy=1.0, eval_every=100, warmup=100.0) if head else {}))
         from trainer.train import train  # torch
         seconds["train"] = stage("2. train a model from scratch on the CPU", "caef train", settings,

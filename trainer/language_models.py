@@ -28,7 +28,7 @@ from caef_dsl.machine_set import MachineSet
 from trainer.decoding import GreedyDecoder, generate_at_positions
 from trainer.errors import TrainerError
 from trainer.executor import DEFAULT_POSITION_DRAWS, Generation
-from trainer.model import load_causal_lm, load_tokenizer
+from trainer.model import load_causal_lm, load_tokenizer, use_two_axes
 from trainer.positions import HeadPositions, RandomPositions, positions_of_run
 from trainer.run_file import RUN_FILE, RunFile
 
@@ -250,12 +250,21 @@ def _load_sources(sources: list[Source], device: torch.device) -> dict[tuple[str
             else:
                 model.load_adapter(s.path, adapter_name=adapter)
                 model.to(device)
+        if _two_axes(s):  # the run's rotary on two axes
+            if adapter is not None and not all(_two_axes(o) for o in sources if o.base == s.base):
+                raise ModelError(f"{s.path} reads positions on two axes and shares its base model with adapters "
+                                 "that do not: open them separately")
+            use_two_axes(model)
         for job in s.jobs:
             if job in routes:
                 raise ModelError(f"two models {'align' if job[1] else 'execute'} {job[0]}: give only one")
             decoder = GreedyDecoder(model) if adapter is None and GreedyDecoder.supports(model) else None
             routes[job] = Route(model, tokenizer, adapter, s.stage, decoder, s.positions)
     return routes
+
+
+def _two_axes(source: Source) -> bool:
+    return isinstance(source.positions, HeadPositions) and source.positions.axes
 
 
 def open_models(folders: list, machines: MachineSet, *, base: str | None = None, device: str | None = None,

@@ -13,6 +13,7 @@ from transformers import (AutoConfig, AutoModelForCausalLM, AutoTokenizer, Llama
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
 from trainer.errors import TrainerError
+from trainer.positions import FAR
 from trainer.presets import PRESETS
 from trainer.run_file import RunFile
 
@@ -58,6 +59,35 @@ def rope_layers(model) -> int:
     """How many of the model's lowest layers use rotary position embeddings."""
     flags = getattr(model.config, "no_rope_layers", None)  # SmolLM3: 1 where a layer uses RoPE
     return model.config.num_hidden_layers if flags is None else sum(flags)
+
+
+class TwoAxisRotary(torch.nn.Module):
+    """`--two-axes`: rotary position embeddings over two axes (like Qwen2-VL's M-RoPE), in place
+    of a model's own. A position id packs a token's count near the heads and its place away from
+    them (`trainer.positions.two_axis_id`); the even rotary frequencies turn by the count, the odd
+    ones by the place, so each stays a spread from fast to slow. Parameter-free: the saved model
+    is the plain one, and `load_run` puts this back when its run file says so."""
+
+    def __init__(self, rotary: torch.nn.Module):
+        super().__init__()
+        self.rotary = rotary  # the model's own: its frequencies and scaling
+
+    def forward(self, x: torch.Tensor, position_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        inv_freq = self.rotary.inv_freq.to(device=x.device, dtype=torch.float)
+        near, far = (position_ids % FAR).float(), (position_ids // FAR).float()
+        odd = torch.arange(len(inv_freq), device=x.device) % 2 == 1
+        freqs = torch.where(odd, far[..., None], near[..., None]) * inv_freq
+        emb = torch.cat((freqs, freqs), dim=-1)
+        scaling = self.rotary.attention_scaling
+        return (emb.cos() * scaling).to(x.dtype), (emb.sin() * scaling).to(x.dtype)
+
+
+def use_two_axes(model) -> None:
+    """Give `model` (or the model a LoRA adapter wraps) `TwoAxisRotary` positions."""
+    name, rotary = next((n, m) for n, m in model.named_modules() if n.endswith("rotary_emb"))
+    if not isinstance(rotary, TwoAxisRotary):
+        parent, _, attribute = name.rpartition(".")
+        setattr(model.get_submodule(parent), attribute, TwoAxisRotary(rotary))
 
 
 def check_causal_lm(path: Path) -> None:
@@ -136,9 +166,13 @@ def load_run(folder: Path, trainable: bool = False):
         from peft import PeftModel
 
         base = load_causal_lm(Path(run.base_model), tokenizer)
-        return PeftModel.from_pretrained(base, folder, is_trainable=trainable), tokenizer
-    check_causal_lm(folder)
-    return AutoModelForCausalLM.from_pretrained(folder), tokenizer
+        model = PeftModel.from_pretrained(base, folder, is_trainable=trainable)
+    else:
+        check_causal_lm(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder)
+    if run.positions.two_axes:
+        use_two_axes(model)
+    return model, tokenizer
 
 
 def parameter_counts(model) -> tuple[int, int]:

@@ -10,7 +10,9 @@ paper's exact text; a scheme only says where each token sits (docs/design.md, "P
            and those cells count on in a region of their own far beyond, so every state line,
            of any length, lays out like a short one around its heads (a form of position
            coupling, Cho et al. 2024); with `--tape-regions`, each tape of a line has a region
-           of its own there, a cell at its index on the tape
+           of its own there, a cell at its index on the tape; with `--two-axes`, a cell away from
+           the heads also carries the count near the heads where it stands, as a second rotary
+           axis (`two_axis_id`, `trainer.model.TwoAxisRotary`)
 
 A scheme at inference is `draw(text, tokens, draw)`: the position ids of a prompt's tokens and of
 `completion_tokens` more, a function of the prompt (the runtime's memo stays exact).
@@ -64,6 +66,14 @@ READ_OFFSET = FAR_SPAN // 4
 TAPE_REGION = 1024
 
 
+def two_axis_id(far: int, near: int) -> int:
+    """`--two-axes`: the one position id that carries a cell's place away from the heads (`far`,
+    FAR or more) and the count near the heads where it stands (`near`, below FAR); a token near
+    the heads keeps its count, its place away from them 0 (`trainer.model.TwoAxisRotary` reads
+    both back)."""
+    return far * FAR + near
+
+
 class HeadLayout:
     """`--head-positions`, token by token: a tape cell right after a marker is the cell under a head
     (`[HEAD1]|7`); it and every token that is not a cell count 0, 1, 2, …; the other cells of a
@@ -88,10 +98,16 @@ class HeadLayout:
     other tapes at every distance and learns to copy from the same position only, not from one
     at a distance that it never met between the cells of a short tape (docs/design.md,
     "Positions").
+
+    With `axes` (`--two-axes`), a cell away from the heads also carries the count of the token
+    near the heads before it (`two_axis_id`): every step between a cell and a token near the
+    heads, either way, is then a fixed offset on that axis at any length, where on one axis it
+    spans however many cells a tape holds.
     """
 
-    def __init__(self, offset: int = READ_OFFSET, tapes: bool = False, spacing: int = TAPE_REGION):
-        self.offset, self.tapes, self.spacing = offset, tapes, spacing
+    def __init__(self, offset: int = READ_OFFSET, tapes: bool = False, spacing: int = TAPE_REGION,
+                 axes: bool = False):
+        self.offset, self.tapes, self.spacing, self.axes = offset, tapes, spacing, axes
         self.near, self.far, self.previous = -1, 0, ""
         self.tape, self.between_tapes = -1, True
 
@@ -103,6 +119,8 @@ class HeadLayout:
             at = self._near() if under_head else self._far()
             if not under_head:
                 self.far += 1
+                if self.axes:
+                    at = two_axis_id(at, max(self.near, 0))
         else:
             at = self._near()
             if any(newline in token for newline in _NEWLINES):
@@ -131,11 +149,11 @@ class HeadLayout:
 
 
 def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = READ_OFFSET,
-                   tapes: bool = False, spacing: int = TAPE_REGION) -> list[int]:
+                   tapes: bool = False, spacing: int = TAPE_REGION, axes: bool = False) -> list[int]:
     """The position ids of `prompt`'s tokens under `--head-positions` (`HeadLayout`; `tapes`:
-    `--tape-regions`, `spacing` apart), then of `completion` more tokens that hold no cell (a
-    command, or padding), counting on."""
-    layout = HeadLayout(offset, tapes, spacing)
+    `--tape-regions`, `spacing` apart; `axes`: `--two-axes`), then of `completion` more tokens
+    that hold no cell (a command, or padding), counting on."""
+    layout = HeadLayout(offset, tapes, spacing, axes)
     ids = layout.positions(prompt)
     return ids + list(range(layout.near + 1, layout.near + 1 + completion))
 
@@ -143,15 +161,18 @@ def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = REA
 _UNSPACED = 1 << 20  # a spacing no tape fills: `spaced_head_positions` reads a cell's tape and index off it
 
 
-def spaced_head_positions(tokens: Sequence[str], completion: int, offset: int, draw: float) -> list[int]:
-    """A training example's `--tape-regions` positions (`head_positions`), its tape regions spaced
-    `draw` (0..1) of the way from the least that leaves a gap after its longest tape to
-    2·TAPE_REGION."""
-    ids = head_positions(tokens, completion, 0, tapes=True, spacing=_UNSPACED)
-    tape_and_index = [divmod(at - FAR, _UNSPACED) if at >= FAR else None for at in ids]
+def spaced_head_positions(tokens: Sequence[str], completion: int, offset: int, draw: float,
+                          axes: bool = False) -> list[int]:
+    """A training example's `--tape-regions` positions (`head_positions`; `axes`: `--two-axes`),
+    its tape regions spaced `draw` (0..1) of the way from the least that leaves a gap after its
+    longest tape to 2·TAPE_REGION."""
+    ids = head_positions(tokens, completion, 0, tapes=True, spacing=_UNSPACED, axes=axes)
+    far = [at // FAR if axes and at >= FAR else at for at in ids]  # two axes: the cells' places, unpacked
+    tape_and_index = [divmod(at - FAR, _UNSPACED) if at >= FAR else None for at in far]
     least = 2 + max((index for _, index in filter(None, tape_and_index)), default=0)  # a gap after every tape
     spacing = least + int(draw * (2 * TAPE_REGION - least))
-    return [at if place is None else FAR + offset + place[0] * spacing + place[1] for at, place in zip(ids, tape_and_index)]
+    spaced = [at if place is None else FAR + offset + place[0] * spacing + place[1] for at, place in zip(far, tape_and_index)]
+    return [two_axis_id(at, packed % FAR) if axes and at >= FAR else at for at, packed in zip(spaced, ids)]
 
 
 class WrittenPositions:
@@ -196,20 +217,22 @@ class RandomPositions:
 
 @dataclass(frozen=True)
 class HeadPositions:
-    """How a run trained with `--head-positions` (`tapes`: and `--tape-regions`) reads a prompt:
+    """How a run trained with `--head-positions` (`tapes`: and `--tape-regions`; `axes`: and
+    `--two-axes`) reads a prompt:
     `head_positions` at the offset `READ_OFFSET`, with room for `completion_tokens` (the longest
     completion trained on). One reading: no draws to vote over."""
     completion_tokens: int
     tapes: bool = False
+    axes: bool = False
     varies = False
 
     def draw(self, text: str, tokens: Sequence[str], draw: int = 0) -> torch.Tensor:
-        return torch.tensor(head_positions(tokens, self.completion_tokens, tapes=self.tapes))
+        return torch.tensor(head_positions(tokens, self.completion_tokens, tapes=self.tapes, axes=self.axes))
 
     def written(self, tokens: Sequence[str], vocabulary: Sequence[str]) -> WrittenPositions:
         """The positions of the completion of a prompt of `tokens`: the rule going on over the
         tokens as they are written (a next state line holds cells away from the heads too)."""
-        layout = HeadLayout(tapes=self.tapes)
+        layout = HeadLayout(tapes=self.tapes, axes=self.axes)
         layout.positions(tokens)
         return WrittenPositions(layout, vocabulary)
 
@@ -223,5 +246,5 @@ def positions_of_run(run: RunFile) -> RandomPositions | HeadPositions | None:
         raise TrainerError("the run was trained at positions of its own but does not say how long its "
                            "completions were (positions.completion_tokens): retrain it")
     if positions.head_positions:
-        return HeadPositions(positions.completion_tokens, bool(positions.tape_regions))
+        return HeadPositions(positions.completion_tokens, bool(positions.tape_regions), bool(positions.two_axes))
     return RandomPositions(positions.random_positions, positions.completion_tokens, bool(positions.varied_density))

@@ -273,6 +273,8 @@ def train(settings: TrainSettings) -> dict:
         raise TrainerError("--head-positions and --random-positions are two position schemes: give one")
     if settings.tape_regions and not settings.head_positions:
         raise TrainerError("--tape-regions lays out the cells --head-positions counts apart: give --head-positions too")
+    if settings.two_axes and not settings.head_positions:
+        raise TrainerError("--two-axes turns by the two counts of --head-positions: give --head-positions too")
     if settings.far_mass is not None and not (settings.head_positions and settings.far_mass >= 1):
         raise TrainerError("--far-mass K weighs the cells --head-positions counts apart: give --head-positions and "
                            "K >= 1")
@@ -283,6 +285,8 @@ def train(settings: TrainSettings) -> dict:
     symbols = datasets.trace_symbols(records, info)
     set_seed(settings.seed)
     model, tokenizer, description = build_model(settings, symbols, checkpoint)
+    if settings.two_axes:
+        models.use_two_axes(model)
     train_set = datasets.TokenizedDataset(records, tokenizer)
     max_steps = _max_steps(settings, len(train_set))
     use_cuda = torch.cuda.is_available()
@@ -387,7 +391,8 @@ def train(settings: TrainSettings) -> dict:
         # trained on their positions, as training gave an example's.
         positions=Positions(rope_layers=models.rope_layers(model), random_positions=settings.random_positions,
                             varied_density=settings.varied_density, head_positions=settings.head_positions,
-                            tape_regions=settings.tape_regions, far_mass=settings.far_mass,
+                            tape_regions=settings.tape_regions, two_axes=settings.two_axes,
+                            far_mass=settings.far_mass,
                             completion_tokens=train_set.longest_completion()
                             if settings.random_positions or settings.head_positions else None),
     ).write(out)
@@ -399,7 +404,8 @@ def _collator(settings: TrainSettings, tokenizer) -> datasets.PadCollator:
     """Batches at the positions `settings` ask for; each collator draws its own random ones."""
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))) if settings.head_positions else None
     return datasets.PadCollator(tokenizer.pad_token_id, settings.random_positions, settings.seed,
-                                settings.varied_density, vocabulary, settings.far_mass, settings.tape_regions)
+                                settings.varied_density, vocabulary, settings.far_mass, settings.tape_regions,
+                                settings.two_axes)
 
 
 def _print_summary(out: Path, metrics: dict) -> None:

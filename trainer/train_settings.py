@@ -75,6 +75,11 @@ class TrainSettings:
         help="with --head-positions: each tape of a line has its cells away from the heads in a region of its own, "
              "a cell at its index on the tape, so the full view's next state line puts each cell where the line "
              "before has it and a copy that runs off a tape finds nothing there")
+    two_axes: bool = option(
+        False, action="store_true", group=POSITIONS,
+        help="with --head-positions: rotary positions on two axes, half the frequencies each (like M-RoPE): the "
+             "count near the heads, and a cell's place away from them, so every step between a cell and a token "
+             "near the heads is one offset at any length; the run file tells the loader")
     far_mass: float | None = option(
         None, type=float, metavar="K", group=POSITIONS,
         help="with --head-positions: in training, weigh each example's cells away from the heads as if there were "

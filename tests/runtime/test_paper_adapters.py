@@ -72,3 +72,20 @@ def test_solve_with_paper_adapters(paper_adapters, capsys):
     assert "has no trained aligner for SUB" in capsys.readouterr().err
     assert main(argv + ["--rule-aligner"]) == 1
     assert "45-7= (full mode)" in capsys.readouterr().out
+
+
+def test_adapters_over_one_base_read_positions_one_way(paper_adapters, machines):
+    """An adapter trained with --two-axes turns the shared base's rotary; one without it cannot
+    share that base."""
+    from dataclasses import replace
+
+    from trainer.language_models import ModelError, _load_sources, read_sources
+    from trainer.model import TwoAxisRotary
+    from trainer.positions import HeadPositions
+    base, adapters = paper_adapters
+    add, sub = [s for s in read_sources(adapters, machines, str(base)) if s.path.name in ("add", "sub")]
+    axes = HeadPositions(40, tapes=True, axes=True)
+    routes = _load_sources([replace(add, positions=axes), replace(sub, positions=axes)], "cpu")
+    assert isinstance(routes[("ADD", False)].model.base_model.model.model.rotary_emb, TwoAxisRotary)
+    with pytest.raises(ModelError, match="two axes"):
+        _load_sources([replace(add, positions=axes), sub], "cpu")

@@ -24,6 +24,7 @@ def test_each_mode_has_its_recipe_and_options_override_it():
     # full copies the line: each tape's cells in a region of their own; 100-digit lines are slow to write
     assert (full.head_positions, full.tape_regions, full.far_mass, full.random_positions) == (True, True, 100, 0)
     assert (tape.tape_regions, demo.parse_args(["--mode", "full", "--no-tape-regions"]).tape_regions) == (False, False)
+    assert (full.two_axes, demo.parse_args(["--mode", "full", "--two-axes"]).two_axes) == (False, True)
     assert (full.lengths, full.n, tape.n, demo.parse_args(["--n", "5"]).n) == ("1-10,12,15,20,50,100", 20, 100, 5)
 
 

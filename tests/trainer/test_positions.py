@@ -85,7 +85,7 @@ def test_a_model_with_rope_in_the_lowest_layers_trains_reloads_and_runs(add_tape
     completions = tokenizer([json.loads(line)["completion"] for line in (add_tape / "train.jsonl").open()],
                             add_special_tokens=False)["input_ids"]
     assert run["positions"] == {"rope_layers": rope_layers, "random_positions": 512, "varied_density": False,
-                                "head_positions": False, "tape_regions": False, "far_mass": None,
+                                "head_positions": False, "tape_regions": False, "two_axes": False, "far_mass": None,
                                 "completion_tokens": max(map(len, completions)) + 1}  # with the EOS
     machines = load_machines()
     runtime = Runtime(open_models([out], machines, device="cpu"), machines, max_steps=3)
@@ -324,26 +324,31 @@ def test_head_positions_collate_a_prompt_by_the_heads_and_its_completion_one_by_
     assert HeadPositions(2).draw("", ["|1", "[H]", "|1"]).tolist() == [FAR + READ_OFFSET, 0, 1, 2, 3]
 
 
-@pytest.mark.parametrize("tape_regions", [False, True])
-def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape, tmp_path, fast, tape_regions):
+@pytest.mark.parametrize("tape_regions, two_axes", [(False, False), (True, False), (True, True)])
+def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape, tmp_path, fast, tape_regions,
+                                                                        two_axes):
     from transformers import AutoModelForCausalLM
 
     from caef_dsl import load_machines
     from trainer.decoding import GreedyDecoder, generate_at_positions
     from trainer.language_models import open_models
+    from trainer.model import TwoAxisRotary
     from trainer.runtime import Runtime, make_task
 
     out = tmp_path / "run"
     assert main(["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "3", "--head-positions",
-                 "--far-mass", "10", *(["--tape-regions"] if tape_regions else []), *fast]) == 0
+                 "--far-mass", "10", *(["--tape-regions"] if tape_regions else []),
+                 *(["--two-axes"] if two_axes else []), *fast]) == 0
     AutoModelForCausalLM.from_pretrained(out)  # plain transformers, no remote code
     run = json.loads((out / "caef_run.json").read_text())
     assert run["positions"]["head_positions"] and run["positions"]["completion_tokens"] > 10
-    assert run["positions"]["far_mass"] == 10 and run["positions"]["tape_regions"] == tape_regions
+    assert run["positions"]["far_mass"] == 10
+    assert (run["positions"]["tape_regions"], run["positions"]["two_axes"]) == (tape_regions, two_axes)
     machines = load_machines()
     executor = open_models([out], machines, device="cpu", max_new_tokens=16)
     route = executor.routes[("ADD", False)]
-    assert route.positions == HeadPositions(run["positions"]["completion_tokens"], tape_regions)
+    assert route.positions == HeadPositions(run["positions"]["completion_tokens"], tape_regions, two_axes)
+    assert isinstance(route.model.model.rotary_emb, TwoAxisRotary) == two_axes  # the loader reads the run file
     _randomize(route.model)
     tokenizer, eos = route.tokenizer, route.tokenizer.eos_token_id
     with torch.no_grad():  # random weights that write tape cells, whose positions are given as they are written
