@@ -380,6 +380,12 @@ def test_written_positions_go_on_from_the_prompt_and_guesses_leave_no_trace():
     assert written.guess([4, 1, 2]) == [2, FAR + READ_OFFSET + 1, FAR + READ_OFFSET + 2]
     assert written.accept([4]) == [2]  # the guess above changed nothing
     assert written.accept([0, 1, 2, 3, 2]) == [3, 4, FAR + READ_OFFSET + 1, 5, FAR + READ_OFFSET]  # a new line
+    # a model that runs a tape on past its region writes a wrong line, not an error
+    from trainer.positions import TAPE_REGION
+    runaway = HeadPositions(30, tapes=True).written(["[H]", "|1"], vocabulary).accept([2] * (TAPE_REGION + 5))
+    assert runaway[-1] == FAR + READ_OFFSET + TAPE_REGION + 4
+    with pytest.raises(TrainerError, match="does not fit --tape-regions"):  # a prompt must fit
+        HeadPositions(30, tapes=True).draw("", ["|1"] * (TAPE_REGION + 1))
 
 
 def test_far_mass_weighs_each_examples_cells_away_from_the_heads_alike():
