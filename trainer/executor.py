@@ -17,11 +17,14 @@ DEFAULT_POSITION_DRAWS = 5
 
 class Generation(NamedTuple):
     """One completion: its text (EOS excluded), whether it ended with EOS within the token
-    limit, and the tokens read (prompt) and written (completion and EOS), every position draw's."""
+    limit, and the tokens read (prompt) and written (completion and EOS), every position draw's;
+    `unread`: why the model could not read the prompt (a line too long for the positions its run
+    was trained at), None when it could."""
     text: str
     finished: bool = True
     read: int = 0
     written: int = 0
+    unread: str | None = None
 
 
 class Executor(Protocol):

@@ -167,15 +167,20 @@ class LanguageModels:
         # read first, and the remaining draws only for the prompts whose first draws disagree.
         draws = self.position_draws if route.positions and route.positions.varies else 1
         majority = draws // 2 + 1
-        everyone = list(range(len(texts)))
-        candidates = self._write(route, batch, everyone, texts, keys, range(majority), limit)
-        split = [i for i, c in enumerate(candidates) if len(set(c)) > 1]
+        unfit = self._unfit(route, texts, batch)
+        fit = [i for i in range(len(texts)) if i not in unfit]
+        candidates = dict(zip(fit, self._write(route, batch, fit, texts, keys, range(majority), limit) if fit else []))
+        split = [i for i in fit if len(set(candidates[i])) > 1]
         if split and draws > majority:
             more = self._write(route, batch, split, texts, keys, range(majority, draws), limit)
             for i, extra in zip(split, more):
                 candidates[i] += extra
         replies = []
-        for i, (written, key) in enumerate(zip(candidates, keys)):
+        for i, key in enumerate(keys):
+            if i in unfit:
+                replies.append(Generation("", False, read[i], 0, unread=unfit[i]))
+                continue
+            written = candidates[i]
             ids, finished = Counter(written).most_common(1)[0][0]  # ties: the earliest draw's
             if route.decoder is not None:
                 self._drafts[key] = list(ids) + [route.tokenizer.eos_token_id] * finished
@@ -214,10 +219,22 @@ class LanguageModels:
         """Per draw and prompt, the position ids a run of its own positions reads it at (None: 0, 1, 2, …)."""
         if route.positions is None:
             return None
-        try:
-            return [route.positions.draw(text, read, draw) for draw in draws for text, read in zip(texts, tokens)]
-        except TrainerError as e:
-            raise ModelError(str(e)) from None
+        return [route.positions.draw(text, read, draw) for draw in draws for text, read in zip(texts, tokens)]
+
+    @staticmethod
+    def _unfit(route: Route, texts: list[str], batch) -> dict[int, str]:
+        """The prompts a run of its own positions cannot lay out, and why: in the full view a
+        model's own line comes back as the next prompt, and one whose tape ran on can outgrow
+        them. The model does not read those; the runtime ends their problems."""
+        if route.positions is None:
+            return {}
+        unfit = {}
+        for i, (text, row, mask) in enumerate(zip(texts, batch["input_ids"], batch["attention_mask"])):
+            try:
+                route.positions.draw(text, route.tokenizer.convert_ids_to_tokens(row[mask.bool()].tolist()))
+            except TrainerError as e:
+                unfit[i] = str(e)
+        return unfit
 
 
 def _until_eos(row: list[int], eos: int) -> tuple[tuple[int, ...], bool]:

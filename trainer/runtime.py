@@ -81,7 +81,8 @@ class FormatError(CaefError):
     """A model output the runtime cannot use. `kind`: parse (not a line of the machine),
     apply (a command the action code refuses), protocol (a block of the wrong shape), eos (no
     EOS within the token limit), loop (back to an earlier step: greedy decoding would repeat
-    it forever), budget (more steps than allowed), aligner. `step`: the model's step it is
+    it forever), budget (more steps than allowed), positions (a prompt, the model's own line
+    fed back, too long for the positions the model reads at), aligner. `step`: the model's step it is
     about (None: an aligner's output, or the budget); the problem's program records the error
     there when it ends the problem."""
 
@@ -174,6 +175,8 @@ class Problem:
         if frame is not None:
             step = StepRecord(request.prompt, reply.text)
             frame.steps.append(step)
+        if reply.unread:
+            raise FormatError("positions", reply.unread, step)
         if not reply.finished:
             raise FormatError("eos", f"no end of sequence within the token limit: {reply.text[:80]!r}…", step)
         return reply.text, step

@@ -176,13 +176,26 @@ def test_with_several_draws_the_most_common_completion_is_the_answer(random_posi
     assert 3 in set(draws_read())  # random weights: the draws disagree, and the third is read
 
 
-def test_a_prompt_longer_than_the_trained_positions_is_a_clean_error(random_positions_run):
+def test_a_prompt_longer_than_the_trained_positions_is_not_read_and_ends_its_problem(random_positions_run):
+    """In the full view a model's own line is the next prompt: one that ran on past the positions
+    the model reads at ends its problem with the reason, and the batch goes on."""
     from caef_dsl import load_machines
-    from trainer.language_models import ModelError, open_models
+    from trainer.executor import Generation
+    from trainer.language_models import open_models
+    from trainer.runtime import Runtime, make_task
 
-    executor = open_models([random_positions_run], load_machines(), device="cpu")
-    with pytest.raises(ModelError, match="do not fit the 256 positions"):
-        executor.generate("ADD", ["ADD, q1, " + " |4" * 300])
+    machines = load_machines()
+    executor = open_models([random_positions_run], machines, device="cpu")
+    long, short = executor.generate("ADD", ["ADD, q1, " + " |4" * 300, "ADD, q1, |4"])
+    assert not long.finished and "do not fit the 256 positions" in long.unread and short.unread is None
+
+    class TooLong:  # an executor whose every prompt is too long for its positions
+        mode = "tape"
+        generate = staticmethod(lambda machine, prompts, aligner=False: [Generation("", False, unread="too long")
+                                                                        for _ in prompts])
+        has_aligner = staticmethod(lambda machine: False)
+    [solution] = Runtime(TooLong(), machines, rule_aligner=True).solve([make_task(machines, "add", 45, 67)])
+    assert (solution.error.kind, str(solution.error)) == ("positions", "positions: too long")
 
 
 def test_a_random_positions_run_that_does_not_say_its_completion_room_is_a_clean_error(random_positions_run,
