@@ -231,7 +231,8 @@ class PadCollator:
         if self.tape_regions:
             return spaced_head_positions(tokens, width - len(tokens), offset,
                                          float(torch.rand(1, generator=self.generator)), self.two_axes)
-        return head_positions(tokens, width - len(tokens), offset, axes=self.two_axes)  # the padding counts on: it is masked
+        # the padding counts on: it is masked
+        return head_positions(tokens, width - len(tokens), offset, axes=self.two_axes)
 
 
 def write_dataset(

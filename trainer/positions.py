@@ -172,7 +172,8 @@ def spaced_head_positions(tokens: Sequence[str], completion: int, offset: int, d
     tape_and_index = [divmod(at - FAR, _UNSPACED) if at >= FAR else None for at in far]
     least = 2 + max((index for _, index in filter(None, tape_and_index)), default=0)  # a gap after every tape
     spacing = least + int(draw * (2 * TAPE_REGION - least))
-    spaced = [at if place is None else FAR + offset + place[0] * spacing + place[1] for at, place in zip(far, tape_and_index)]
+    spaced = [at if place is None else FAR + offset + place[0] * spacing + place[1]
+              for at, place in zip(far, tape_and_index)]
     return [two_axis_id(at, packed % FAR) if axes and at >= FAR else at for at, packed in zip(spaced, ids)]
 
 

@@ -58,7 +58,8 @@ def test_two_axis_rotary_turns_even_frequencies_by_the_count_and_odd_ones_by_the
     cos, sin = two(x, far * FAR + near)
     plain_near, plain_far = rotary(x, near), rotary(x, far)
     even = torch.arange(32) % 2 == 0  # cos/sin repeat the 16 frequencies twice
-    assert torch.allclose(cos[..., even], plain_near[0][..., even]) and torch.allclose(sin[..., ~even], plain_far[1][..., ~even])
+    assert torch.allclose(cos[..., even], plain_near[0][..., even])
+    assert torch.allclose(sin[..., ~even], plain_far[1][..., ~even])
     assert torch.allclose(cos[0, 0, ~even], torch.ones(16))  # a token near the heads: place 0
 
 
