@@ -167,12 +167,16 @@ class LanguageModels:
         # read first, and the remaining draws only for the prompts whose first draws disagree.
         draws = self.position_draws if route.positions and route.positions.varies else 1
         majority = draws // 2 + 1
-        unfit = self._unfit(route, texts, batch)
+        # each prompt's tokens, laid out at the run's own positions (none: the model counts 0, 1, 2, …)
+        tokens = [route.tokenizer.convert_ids_to_tokens(row[mask.bool()].tolist())
+                  for row, mask in zip(batch["input_ids"], batch["attention_mask"])] if route.positions else []
+        unfit = self._unfit(route, texts, tokens)
         fit = [i for i in range(len(texts)) if i not in unfit]
-        candidates = dict(zip(fit, self._write(route, batch, fit, texts, keys, range(majority), limit) if fit else []))
+        candidates = dict(zip(fit, self._write(route, batch, fit, texts, tokens, keys, range(majority), limit)
+                              if fit else []))
         split = [i for i in fit if len(set(candidates[i])) > 1]
         if split and draws > majority:
-            more = self._write(route, batch, split, texts, keys, range(majority, draws), limit)
+            more = self._write(route, batch, split, texts, tokens, keys, range(majority, draws), limit)
             for i, extra in zip(split, more):
                 candidates[i] += extra
         replies = []
@@ -188,15 +192,14 @@ class LanguageModels:
             replies.append(Generation(text, finished, read[i] * len(written), sum(len(c) + f for c, f in written)))
         return replies
 
-    def _write(self, route: Route, batch, rows: list[int], texts: list[str], keys: list[tuple],
-               draws: range, limit: int) -> list[list[tuple[tuple[int, ...], bool]]]:
+    def _write(self, route: Route, batch, rows: list[int], texts: list[str], prompt_tokens: list[list[str]],
+               keys: list[tuple], draws: range, limit: int) -> list[list[tuple[tuple[int, ...], bool]]]:
         """For the batch's `rows`, their completions (tokens before the EOS, whether it ended) at
         the given draws of positions, in one batch."""
         eos, n = route.tokenizer.eos_token_id, len(rows)
         input_ids = batch["input_ids"][rows].repeat(len(draws), 1)
         attention_mask = batch["attention_mask"][rows].repeat(len(draws), 1)
-        tokens = [route.tokenizer.convert_ids_to_tokens(row[mask.bool()].tolist())
-                  for row, mask in zip(input_ids[:n], attention_mask[:n])] if route.positions else []
+        tokens = [prompt_tokens[i] for i in rows] if route.positions else []
         positions = self._positions(route, [texts[i] for i in rows], tokens, draws)
         as_written = [route.positions.written(t, route.vocabulary) for t in tokens] \
             if isinstance(route.positions, HeadPositions) else None
@@ -222,16 +225,16 @@ class LanguageModels:
         return [route.positions.draw(text, read, draw) for draw in draws for text, read in zip(texts, tokens)]
 
     @staticmethod
-    def _unfit(route: Route, texts: list[str], batch) -> dict[int, str]:
+    def _unfit(route: Route, texts: list[str], tokens: list[list[str]]) -> dict[int, str]:
         """The prompts a run of its own positions cannot lay out, and why: in the full view a
         model's own line comes back as the next prompt, and one whose tape ran on can outgrow
         them. The model does not read those; the runtime ends their problems."""
         if route.positions is None:
             return {}
         unfit = {}
-        for i, (text, row, mask) in enumerate(zip(texts, batch["input_ids"], batch["attention_mask"])):
+        for i, (text, read) in enumerate(zip(texts, tokens)):
             try:
-                route.positions.draw(text, route.tokenizer.convert_ids_to_tokens(row[mask.bool()].tolist()))
+                route.positions.draw(text, read)
             except TrainerError as e:
                 unfit[i] = str(e)
         return unfit
