@@ -169,12 +169,26 @@ def spaced_head_positions(tokens: Sequence[str], completion: int, offset: int, d
     longest tape to 2·TAPE_REGION."""
     ids = head_positions(tokens, completion, 0, tapes=True, spacing=_UNSPACED, axes=axes)
     far = [at // FAR if axes and at >= FAR else at for at in ids]  # two axes: the cells' places, unpacked
-    tape_and_index = [divmod(at - FAR, _UNSPACED) if at >= FAR else None for at in far]
+    tape_and_index = _tape_places(far)
     least = 2 + max((index for _, index in filter(None, tape_and_index)), default=0)  # a gap after every tape
     spacing = least + int(draw * (2 * TAPE_REGION - least))
     spaced = [at if place is None else FAR + offset + place[0] * spacing + place[1]
               for at, place in zip(far, tape_and_index)]
     return [two_axis_id(at, packed % FAR) if axes and at >= FAR else at for at, packed in zip(spaced, ids)]
+
+
+def _tape_places(ids: Sequence[int]) -> list[tuple[int, int] | None]:
+    """(tape, index on it) of each cell away from the heads in `ids` laid out `_UNSPACED`; None
+    for every other token."""
+    return [divmod(at - FAR, _UNSPACED) if at >= FAR else None for at in ids]
+
+
+def far_tapes(tokens: Sequence[str]) -> list[int]:
+    """The tape of each of `tokens` that is a cell away from the heads (0, 1, 2, … along the
+    line, as `--tape-regions` numbers them), -1 for every other token: `--tape-mass` weighs each
+    tape's cells on their own."""
+    places = _tape_places(head_positions(tokens, 0, 0, tapes=True, spacing=_UNSPACED))
+    return [-1 if place is None else place[0] for place in places]
 
 
 class WrittenPositions:

@@ -278,6 +278,8 @@ def train(settings: TrainSettings) -> dict:
     if settings.far_mass is not None and not (settings.head_positions and settings.far_mass >= 1):
         raise TrainerError("--far-mass K weighs the cells --head-positions counts apart: give --head-positions and "
                            "K >= 1")
+    if settings.tape_mass and not settings.far_mass:
+        raise TrainerError("--tape-mass draws --far-mass's weight for each tape on its own: give --far-mass K too")
     if not settings.init_from and settings.model not in PRESETS and not Path(settings.model).exists():
         raise TrainerError(f"unknown preset {settings.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
     checkpoint = _check_out(out, settings.resume)
@@ -392,7 +394,7 @@ def train(settings: TrainSettings) -> dict:
         positions=Positions(rope_layers=models.rope_layers(model), random_positions=settings.random_positions,
                             varied_density=settings.varied_density, head_positions=settings.head_positions,
                             tape_regions=settings.tape_regions, two_axes=settings.two_axes,
-                            far_mass=settings.far_mass,
+                            far_mass=settings.far_mass, tape_mass=settings.tape_mass,
                             completion_tokens=train_set.longest_completion()
                             if settings.random_positions or settings.head_positions else None),
     ).write(out)
@@ -405,7 +407,7 @@ def _collator(settings: TrainSettings, tokenizer) -> datasets.PadCollator:
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))) if settings.head_positions else None
     return datasets.PadCollator(tokenizer.pad_token_id, settings.random_positions, settings.seed,
                                 settings.varied_density, vocabulary, settings.far_mass, settings.tape_regions,
-                                settings.two_axes)
+                                settings.two_axes, settings.tape_mass)
 
 
 def _print_summary(out: Path, metrics: dict) -> None:
