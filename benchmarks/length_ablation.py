@@ -37,7 +37,7 @@ SETTINGS = {
     "far-mass": ["--head-positions", "--far-mass", "100"],  # … weighed up to 100 times in training
     "tape-regions": ["--head-positions", "--far-mass", "100", "--tape-regions"],  # … each tape in a region of its own
     "two-axes": ["--head-positions", "--far-mass", "100", "--tape-regions", "--two-axes"],  # … rotary on two axes
-    "tape-mass": ["--head-positions", "--far-mass", "100", "--tape-regions", "--tape-mass"],  # … each tape weighed on its own
+    "tape-mass": ["--head-positions", "--far-mass", "100", "--tape-regions", "--tape-mass", "4"],  # … each tape weighed on its own
     "direct": [],                                  # no machine: a+b= → the sum
 }
 DEFAULT_SETTINGS = ["rope", "nope", "rope-first", "random-positions", "varied-density", "head-positions", "far-mass",

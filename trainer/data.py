@@ -185,13 +185,13 @@ class PadCollator:
     random draw from 0..N-1 (`varied_density`: see `random_positions`); with `vocabulary` (the
     token of each id), its tokens' are `head_positions` at an offset drawn from 0..FAR_SPAN-1
     (`tape_regions`: `--tape-regions`; `two_axes`: `--two-axes`), and with `far_mass` the cells
-    away from the heads weigh more (`tape_mass`: each tape's its own weight);
+    away from the heads weigh more (`tape_mass` R: each tape up to R times more again);
     with neither, the model counts 0, 1, 2, ….
     """
 
     def __init__(self, pad_token_id: int, random_positions: int | None = None, seed: int = 0,
                  varied_density: bool = False, vocabulary: list[str] | None = None, far_mass: float | None = None,
-                 tape_regions: bool = False, two_axes: bool = False, tape_mass: bool = False):
+                 tape_regions: bool = False, two_axes: bool = False, tape_mass: float | None = None):
         self.pad_token_id = pad_token_id
         self.random_positions = random_positions
         self.varied_density = varied_density
@@ -216,8 +216,9 @@ class PadCollator:
         elif self.vocabulary is not None:
             batch["position_ids"] = torch.tensor([self._head_positions(e, width) for e in examples])
             if self.far_mass:
-                batch["far_bias"] = (self._tape_bias(examples, width) if self.tape_mass
-                                     else self._far_bias(batch["position_ids"], mask))
+                batch["far_bias"] = self._far_bias(batch["position_ids"], mask)
+                if self.tape_mass:
+                    batch["far_bias"] += self._tape_bias(examples, width)
         return batch
 
     def _far_bias(self, positions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -228,11 +229,12 @@ class PadCollator:
         return torch.where((positions >= FAR) & mask.bool(), weight, 0.0)
 
     def _tape_bias(self, examples: list[dict], width: int) -> torch.Tensor:
-        """`_far_bias` with a weight drawn for each tape of an example on its own, as in a line
-        whose tapes are each up to far_mass times as long: a long tape beside a short one."""
+        """Per example and tape, log r on the tape's cells away from the heads (r drawn
+        log-uniform from 1..tape_mass), added to `_far_bias`: a line whose tapes grew unevenly,
+        a long tape beside a short one."""
         tapes = torch.tensor([far_tapes([self.vocabulary[i] for i in e["input_ids"]])
                               + [-1] * (width - len(e["input_ids"])) for e in examples])
-        weight = torch.rand(len(examples), max(int(tapes.max()), 0) + 1, generator=self.generator) * math.log(self.far_mass)
+        weight = torch.rand(len(examples), max(int(tapes.max()), 0) + 1, generator=self.generator) * math.log(self.tape_mass)
         return torch.where(tapes >= 0, weight.gather(1, tapes.clamp(min=0)), 0.0)
 
     def _head_positions(self, example: dict, width: int) -> list[int]:

@@ -56,15 +56,15 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
              "lengths": "1-10,20,50,100", "n": 100, "random_positions": 0, "head_positions": False,
-             "tape_regions": False, "two_axes": False, "far_mass": 0, "tape_mass": False,
+             "tape_regions": False, "two_axes": False, "far_mass": 0, "tape_mass": 0,
              "crosscheck_digits": 10},
     "tape": {"problems": 50000, "max_steps": 4000, "batch_size": 64, "lr": 2e-3, "budget": 60,
              "lengths": "1-10,12,15,20,50,100", "n": 100, "random_positions": 0, "head_positions": True,
-             "tape_regions": False, "two_axes": False, "far_mass": 100, "tape_mass": False,
+             "tape_regions": False, "two_axes": False, "far_mass": 100, "tape_mass": 0,
              "crosscheck_digits": 20},
     "full": {"problems": 50000, "max_steps": 6000, "batch_size": 32, "lr": 2e-3, "budget": 90,
              "lengths": "1-10,12,15,20,50,100", "n": 20, "random_positions": 0, "head_positions": True,
-             "tape_regions": True, "two_axes": False, "far_mass": 100, "tape_mass": False,
+             "tape_regions": True, "two_axes": False, "far_mass": 100, "tape_mass": 0,
              "crosscheck_digits": 20},
 }
 
@@ -102,8 +102,9 @@ def parse_args(argv):
     parser.add_argument("--far-mass", type=float, metavar="K",
                         help=f"with head positions: weigh the cells away from the heads up to K times in training, "
                              f"0: not (default {recipe_help('far_mass')})")
-    parser.add_argument("--tape-mass", action=argparse.BooleanOptionalAction,
-                        help=f"with --far-mass: each tape's weight drawn on its own (default {recipe_help('tape_mass')})")
+    parser.add_argument("--tape-mass", type=float, metavar="R",
+                        help=f"with --far-mass: each tape's cells up to R times more again, 0: not "
+                             f"(default {recipe_help('tape_mass')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
     parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
     parser.add_argument("--problems", type=int,
@@ -177,7 +178,7 @@ def _stages(args) -> int:
             max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
             random_positions=args.random_positions or None, head_positions=args.head_positions,
             tape_regions=args.tape_regions, two_axes=args.two_axes, far_mass=args.far_mass or None,
-            tape_mass=args.tape_mass,
+            tape_mass=args.tape_mass or None,
             **(dict(stop_at_accuracy=1.0, eval_every=100, warmup=100.0) if head else {}))
         from trainer.train import train  # torch
         seconds["train"] = stage("2. train a model from scratch on the CPU", "caef train", settings,

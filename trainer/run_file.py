@@ -33,7 +33,7 @@ class Positions:
     tape_regions: bool = False              # --tape-regions: each tape's cells in a region of their own (trainer.positions)
     two_axes: bool = False                  # --two-axes: rotary positions on two axes (trainer.model.TwoAxisRotary)
     far_mass: float | None = None           # --far-mass K: training weighed those cells up to K times (a record only)
-    tape_mass: bool = False                 # --tape-mass: each tape's weight drawn on its own (a record only)
+    tape_mass: float | None = None          # --tape-mass R: each tape up to R times more again (a record only)
     completion_tokens: int | None = None    # the longest completion trained on, its EOS counted:
                                             # inference draws positions for it too
 

@@ -278,8 +278,8 @@ def train(settings: TrainSettings) -> dict:
     if settings.far_mass is not None and not (settings.head_positions and settings.far_mass >= 1):
         raise TrainerError("--far-mass K weighs the cells --head-positions counts apart: give --head-positions and "
                            "K >= 1")
-    if settings.tape_mass and not settings.far_mass:
-        raise TrainerError("--tape-mass draws --far-mass's weight for each tape on its own: give --far-mass K too")
+    if settings.tape_mass is not None and not (settings.far_mass and settings.tape_mass >= 1):
+        raise TrainerError("--tape-mass R weighs each tape on top of --far-mass: give --far-mass K and R >= 1")
     if not settings.init_from and settings.model not in PRESETS and not Path(settings.model).exists():
         raise TrainerError(f"unknown preset {settings.model!r} (presets: {', '.join(PRESETS)}) and no such model folder")
     checkpoint = _check_out(out, settings.resume)

@@ -85,10 +85,11 @@ class TrainSettings:
         help="with --head-positions: in training, weigh each example's cells away from the heads as if there were "
              "w times as many (w drawn log-uniform from 1..K), as in lines up to K times as long, so the decisions "
              "of long lines are read as sharply; inference reads lines as they are")
-    tape_mass: bool = option(
-        False, action="store_true", group=POSITIONS,
-        help="with --far-mass: draw w for each tape of an example on its own, as in lines where a long tape stands "
-             "beside a short one (the full view copies each tape to its end whatever the tapes beside it hold)")
+    tape_mass: float | None = option(
+        None, type=float, metavar="R", group=POSITIONS,
+        help="with --far-mass: weigh each tape's cells up to R times more again, drawn per tape (log-uniform from "
+             "1..R), as in lines where a long tape stands beside a short one (the full view copies each tape to its "
+             "end whatever the tapes beside it hold)")
 
     max_steps: int | None = option(None, type=int, group=BUDGET, help="optimizer steps")
     epochs: float = option(3.0, type=float, group=BUDGET,

@@ -86,7 +86,7 @@ def test_a_model_with_rope_in_the_lowest_layers_trains_reloads_and_runs(add_tape
                             add_special_tokens=False)["input_ids"]
     assert run["positions"] == {"rope_layers": rope_layers, "random_positions": 512, "varied_density": False,
                                 "head_positions": False, "tape_regions": False, "two_axes": False, "far_mass": None,
-                                "tape_mass": False, "completion_tokens": max(map(len, completions)) + 1}  # with the EOS
+                                "tape_mass": None, "completion_tokens": max(map(len, completions)) + 1}  # with the EOS
     machines = load_machines()
     runtime = Runtime(open_models([out], machines, device="cpu"), machines, max_steps=3)
     [solution] = runtime.solve([make_task(machines, "add", 45, 67)])
@@ -352,11 +352,11 @@ def test_a_head_positions_run_trains_reloads_and_runs_at_its_positions(add_tape,
     out = tmp_path / "run"
     assert main(["train", "--data", str(add_tape), "--out", str(out), "--max-steps", "3", "--head-positions",
                  "--far-mass", "10", *(["--tape-regions"] if tape_regions else []),
-                 *(["--two-axes"] if two_axes else []), *(["--tape-mass"] if tape_mass else []), *fast]) == 0
+                 *(["--two-axes"] if two_axes else []), *(["--tape-mass", "4"] if tape_mass else []), *fast]) == 0
     AutoModelForCausalLM.from_pretrained(out)  # plain transformers, no remote code
     run = json.loads((out / "caef_run.json").read_text())
     assert run["positions"]["head_positions"] and run["positions"]["completion_tokens"] > 10
-    assert (run["positions"]["far_mass"], run["positions"]["tape_mass"]) == (10, tape_mass)
+    assert (run["positions"]["far_mass"], run["positions"]["tape_mass"]) == (10, 4 if tape_mass else None)
     assert (run["positions"]["tape_regions"], run["positions"]["two_axes"]) == (tape_regions, two_axes)
     machines = load_machines()
     executor = open_models([out], machines, device="cpu", max_new_tokens=16)
