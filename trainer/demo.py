@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from caef_dsl.compiler.command import CompileOptions
@@ -36,7 +37,7 @@ from trainer.evaluate import EvalSettings, eval_command
 from trainer.stages import stage
 from trainer.train_settings import TrainSettings
 
-STAGES = ("compile", "train", "eval", "crosscheck")
+STAGES = ("compile", "train", "tune", "eval", "crosscheck")
 
 # What each view needs on this 2-core CPU (docs/results.md has the runs behind these choices).
 # head: nothing grows with the operands: the decisions of 4,000 problems spread over the
@@ -49,22 +50,24 @@ STAGES = ("compile", "train", "eval", "crosscheck")
 # them past the trained lengths). Both read at head positions, the cells away from the heads
 # weighed up to 100 times in training: tape is exact at 100 digits. full, which copies the line,
 # also puts each tape's far cells in a region of its own, spaced at random in training, so a copy
-# does not run off one tape into the next: right to 50 digits in seeds 0 and 1 (seed 2: to 12),
-# at 100 in seed 1 only (docs/results.md, "The demo's full recipe": seed-fragile); its
-# examples are twice tape's, so its batches hold half as many, and it needs 6,000 steps; a
-# 100-digit line takes long to write, so it evaluates 20 problems per length.
+# does not run off one tape into the next; its examples are twice tape's, so its batches hold
+# half as many, and it needs 6,000 steps. Where such a model finds a tape's end can still hang on
+# how much the tapes beside it weigh (a 17-digit operand beside a 1-digit one fails in seed 0), so
+# a tune stage goes on from it for 1,000 steps at a tenth of the learning rate with each tape
+# weighed up to 4 times more on its own (`--tape-mass`; from scratch it spoils the trained
+# lengths). A 100-digit line takes long to write, so it evaluates 20 problems per length.
 RECIPES = {
     "head": {"problems": 4000, "max_steps": 6000, "batch_size": 64, "lr": 5e-4, "budget": 60,
              "lengths": "1-10,20,50,100", "n": 100, "random_positions": 0, "head_positions": False,
-             "tape_regions": False, "two_axes": False, "far_mass": 0, "tape_mass": 0,
+             "tape_regions": False, "two_axes": False, "far_mass": 0, "tune_steps": 0, "tape_mass": 0,
              "crosscheck_digits": 10},
     "tape": {"problems": 50000, "max_steps": 4000, "batch_size": 64, "lr": 2e-3, "budget": 60,
              "lengths": "1-10,12,15,20,50,100", "n": 100, "random_positions": 0, "head_positions": True,
-             "tape_regions": False, "two_axes": False, "far_mass": 100, "tape_mass": 0,
+             "tape_regions": False, "two_axes": False, "far_mass": 100, "tune_steps": 0, "tape_mass": 0,
              "crosscheck_digits": 20},
     "full": {"problems": 50000, "max_steps": 6000, "batch_size": 32, "lr": 2e-3, "budget": 90,
              "lengths": "1-10,12,15,20,50,100", "n": 20, "random_positions": 0, "head_positions": True,
-             "tape_regions": True, "two_axes": False, "far_mass": 100, "tape_mass": 0,
+             "tape_regions": True, "two_axes": False, "far_mass": 100, "tune_steps": 1000, "tape_mass": 4,
              "crosscheck_digits": 20},
 }
 
@@ -102,9 +105,12 @@ def parse_args(argv):
     parser.add_argument("--far-mass", type=float, metavar="K",
                         help=f"with head positions: weigh the cells away from the heads up to K times in training, "
                              f"0: not (default {recipe_help('far_mass')})")
+    parser.add_argument("--tune-steps", type=int, metavar="N",
+                        help=f"then N steps more from the trained model at a tenth of the learning rate, 0: none "
+                             f"(default {recipe_help('tune_steps')})")
     parser.add_argument("--tape-mass", type=float, metavar="R",
-                        help=f"with --far-mass: each tape's cells up to R times more again, 0: not "
-                             f"(default {recipe_help('tape_mass')})")
+                        help=f"in those steps, each tape's cells away from the heads weigh up to R times more again, "
+                             f"0: not (default {recipe_help('tape_mass')})")
     parser.add_argument("--model", default="tiny", help="model preset or local checkpoint (default tiny)")
     parser.add_argument("--digits", default="1-10", help="training operand lengths (default 1-10)")
     parser.add_argument("--problems", type=int,
@@ -124,6 +130,8 @@ def parse_args(argv):
     for key, value in RECIPES[args.mode].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.tape_mass and not args.tune_steps:
+        parser.error("--tape-mass weighs the tapes in the tune stage: give --tune-steps N too")
     return args
 
 
@@ -152,6 +160,17 @@ def b_lengths(machine: str) -> str | None:
     return b_digits(constraint(machine)) or None
 
 
+def train_settings(args, data: Path, out: Path) -> TrainSettings:
+    """`caef train` from scratch as the recipe and the options say."""
+    head = args.mode == "head"
+    return TrainSettings(
+        data=(data,), out=out, model=args.model, epochs=math.inf, time_budget=args.budget,
+        max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+        random_positions=args.random_positions or None, head_positions=args.head_positions,
+        tape_regions=args.tape_regions, two_axes=args.two_axes, far_mass=args.far_mass or None,
+        **(dict(stop_at_accuracy=1.0, eval_every=100, warmup=100.0) if head else {}))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with using_folders(args.machine_folders):  # every stage resolves the machine alike
@@ -161,10 +180,11 @@ def main(argv: list[str] | None = None) -> int:
 def _stages(args) -> int:
     out = Path(args.out)
     data, run, report, failures = out / "data", Path(args.library or out / "run"), out / "eval", out / "failures.jsonl"
+    trained = out / "run-base" if args.tune_steps else run  # with a tune stage, the model it goes on from
     head = args.mode == "head"
     seconds = {}
     if args.library:
-        args.skip = sorted(set(args.skip) | {"compile", "train"})
+        args.skip = sorted(set(args.skip) | {"compile", "train", "tune"})
     if "compile" not in args.skip:
         options = CompileOptions(
             machines=(args.machine,), mode=args.mode, digits=args.digits,
@@ -173,16 +193,16 @@ def _stages(args) -> int:
         seconds["compile"] = stage("1. compile the machine's traces into training data", "caef compile", options,
                                    lambda: compile_datasets(Settings.from_arguments(options)))
     if "train" not in args.skip:
-        settings = TrainSettings(
-            data=(data,), out=run, model=args.model, epochs=math.inf, time_budget=args.budget,
-            max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-            random_positions=args.random_positions or None, head_positions=args.head_positions,
-            tape_regions=args.tape_regions, two_axes=args.two_axes, far_mass=args.far_mass or None,
-            tape_mass=args.tape_mass or None,
-            **(dict(stop_at_accuracy=1.0, eval_every=100, warmup=100.0) if head else {}))
+        settings = train_settings(args, data, trained)
         from trainer.train import train  # torch
         seconds["train"] = stage("2. train a model from scratch on the CPU", "caef train", settings,
                                  lambda: train(settings))
+    if args.tune_steps and "tune" not in args.skip:
+        settings = replace(train_settings(args, data, run), init_from=trained, model=None,
+                           max_steps=args.tune_steps, lr=args.lr / 10, tape_mass=args.tape_mass or None)
+        from trainer.train import train  # torch
+        title = f"2b. go on from it for {args.tune_steps:,} steps" + (", each tape weighed on its own" * bool(args.tape_mass))
+        seconds["tune"] = stage(title, "caef train", settings, lambda: train(settings))
     if "eval" not in args.skip:
         evaluation = EvalSettings(
             model=(str(run),), machine=args.machine, lengths=args.lengths, digits_b=b_lengths(args.machine),

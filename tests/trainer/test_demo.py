@@ -25,6 +25,8 @@ def test_each_mode_has_its_recipe_and_options_override_it():
     assert (full.head_positions, full.tape_regions, full.far_mass, full.random_positions) == (True, True, 100, 0)
     assert (tape.tape_regions, demo.parse_args(["--mode", "full", "--no-tape-regions"]).tape_regions) == (False, False)
     assert (full.two_axes, demo.parse_args(["--mode", "full", "--two-axes"]).two_axes) == (False, True)
+    # full goes on from its model with each tape weighed on its own; the others do not
+    assert (full.tune_steps, full.tape_mass, tape.tune_steps, tape.tape_mass, head.tune_steps) == (1000, 4, 0, 0, 0)
     assert (full.lengths, full.n, tape.n, demo.parse_args(["--n", "5"]).n) == ("1-10,12,15,20,50,100", 20, 100, 5)
 
 
@@ -42,7 +44,7 @@ def test_the_demo_runs_every_stage_and_says_where_the_artifacts_are(tmp_path, ca
                       "--max-steps", "4", "--lengths", "1-2", "--n", "2",
                       "--crosscheck-examples", "2", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["seconds"]) == set(demo.STAGES)
+    assert set(summary["seconds"]) == set(demo.STAGES) - {"tune"}  # the tape recipe has no tune stage
     report = json.loads((out / "eval" / "report.json").read_text())
     assert report["mode"] == "tape" and report["n"] == 4  # 2 problems at each of 2 lengths
     assert json.loads((out / "run" / "caef_run.json").read_text())["positions"]["head_positions"]
@@ -75,3 +77,25 @@ def test_the_head_demo_of_a_composite_compiles_its_callees_and_can_reuse_a_libra
     assert demo.main(["--machine", "mul", "--library", str(out / "run"), "--lengths", "1", "--n", "1",
                       "--crosscheck-examples", "1", "--out", str(again)]) == 0
     assert set(json.loads((again / "summary.json").read_text())["seconds"]) == {"eval", "crosscheck"}
+
+
+def test_the_full_demo_goes_on_from_its_model_with_each_tape_weighed_on_its_own(tmp_path, capsys):
+    out = tmp_path / "demo-full"
+    assert demo.main(["--model", "nano", "--mode", "full", "--problems", "12", "--digits", "1-2", "--max-steps", "2",
+                      "--tune-steps", "2", "--lengths", "1", "--n", "1", "--crosscheck-examples", "1",
+                      "--out", str(out)]) == 0
+    assert set(json.loads((out / "summary.json").read_text())["seconds"]) == set(demo.STAGES)
+    tuned = json.loads((out / "run" / "caef_run.json").read_text())["positions"]
+    assert (tuned["tape_regions"], tuned["far_mass"], tuned["tape_mass"]) == (True, 100, 4)
+    assert json.loads((out / "run-base" / "caef_run.json").read_text())["positions"]["tape_mass"] is None
+    lines = [line[2:] for line in capsys.readouterr().out.splitlines() if line.startswith("$ caef train")]
+    tune = from_args(TrainSettings, build_parser().parse_args(shlex.split(lines[1])[1:]))
+    assert (tune.init_from, tune.model, tune.max_steps, tune.lr, tune.tape_mass) \
+        == (out / "run-base", None, 2, 2e-4, 4)
+
+
+def test_tape_mass_without_a_tune_stage_is_a_clean_error(capsys):
+    import pytest
+    with pytest.raises(SystemExit):
+        demo.parse_args(["--mode", "tape", "--tape-mass", "4"])
+    assert "give --tune-steps N too" in capsys.readouterr().err
