@@ -234,7 +234,8 @@ class PadCollator:
         a long tape beside a short one."""
         tapes = torch.tensor([far_tapes([self.vocabulary[i] for i in e["input_ids"]])
                               + [-1] * (width - len(e["input_ids"])) for e in examples])
-        weight = torch.rand(len(examples), max(int(tapes.max()), 0) + 1, generator=self.generator) * math.log(self.tape_mass)
+        count = max(int(tapes.max()), 0) + 1
+        weight = torch.rand(len(examples), count, generator=self.generator) * math.log(self.tape_mass)
         return torch.where(tapes >= 0, weight.gather(1, tapes.clamp(min=0)), 0.0)
 
     def _head_positions(self, example: dict, width: int) -> list[int]:

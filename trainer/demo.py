@@ -201,7 +201,8 @@ def _stages(args) -> int:
         settings = replace(train_settings(args, data, run), init_from=trained, model=None,
                            max_steps=args.tune_steps, lr=args.lr / 10, tape_mass=args.tape_mass or None)
         from trainer.train import train  # torch
-        title = f"2b. go on from it for {args.tune_steps:,} steps" + (", each tape weighed on its own" * bool(args.tape_mass))
+        title = f"2b. go on from it for {args.tune_steps:,} steps"
+        title += ", each tape weighed on its own" if args.tape_mass else ""
         seconds["tune"] = stage(title, "caef train", settings, lambda: train(settings))
     if "eval" not in args.skip:
         evaluation = EvalSettings(
