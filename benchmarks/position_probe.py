@@ -18,21 +18,25 @@ from pathlib import Path
 
 import torch
 
-from caef.cli import main as caef
+from caef_dsl.compiler.command import CompileOptions
 from caef_dsl.compiler.dataset import DatasetRecord
+from caef_dsl.compiler.pipeline import compile_datasets
+from caef_dsl.compiler.settings import Settings
+from trainer.data import load_records
 from trainer.decoding import generate_at_positions
 from trainer.model import load_run
 from trainer.positions import RandomPositions, positions_of_run
 from trainer.run_file import RunFile
 
 
-def state_lines(digits: int, per_class: int, folder: Path) -> list[DatasetRecord]:
-    out = folder / f"tape-{digits}"
-    code = caef(["compile", "add", "--mode", "tape", "--digits-a", str(digits), "--digits-b", str(digits),
-                 "--per-class", str(per_class), "--split", "train", "--kind", "executor", "--out", str(out), "--force"])
-    if code:
-        raise SystemExit(f"compile failed with exit code {code}")
-    return [DatasetRecord.from_line(line) for line in (out / "train.jsonl").read_text().splitlines()]
+def add_steps(folder: Path, mode: str, digits_a: int, digits_b: int, per_class: int, seed: int = 0) -> list[DatasetRecord]:
+    """The executor steps of `per_class` ADD problems of `digits_a` × `digits_b` digits in `mode`
+    (`caef compile add --mode MODE`), compiled into `folder`."""
+    options = CompileOptions(machines=("add",), mode=mode, digits_a=str(digits_a), digits_b=str(digits_b),
+                             per_class=str(per_class), seed=str(seed), split="train", kind="executor",
+                             out=str(folder / f"{mode}-{digits_a}x{digits_b}"), force=True)
+    compile_datasets(Settings.from_arguments(options))
+    return load_records([Path(options.out)])[0]
 
 
 def main() -> None:
@@ -55,7 +59,7 @@ def main() -> None:
     eos = tokenizer.eos_token_id
     with tempfile.TemporaryDirectory() as folder:
         for digits in args.lengths:
-            records = state_lines(digits, args.per_class, Path(folder))
+            records = add_steps(Path(folder), "tape", digits, digits, args.per_class)
             right = {"0, 1, 2, …": 0, scheme: 0}
             for r in records:
                 ids = tokenizer(r.prompt, return_tensors="pt")["input_ids"]

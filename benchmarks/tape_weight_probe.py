@@ -18,21 +18,10 @@ from pathlib import Path
 
 import torch
 
-from caef.cli import main as caef
-from caef_dsl.compiler.dataset import DatasetRecord
+from position_probe import add_steps  # benchmarks/, beside this script
 from trainer.model import load_run
-from trainer.positions import far_tapes, head_positions
+from trainer.positions import far_tapes, head_positions, unspaced_layout
 from trainer.train import weighted_mask
-
-
-def full_steps(digits_a: int, digits_b: int, per_class: int, folder: Path) -> list[DatasetRecord]:
-    out = folder / f"full-{digits_a}x{digits_b}"
-    code = caef(["compile", "add", "--mode", "full", "--digits-a", str(digits_a), "--digits-b", str(digits_b),
-                 "--per-class", str(per_class), "--split", "train", "--kind", "executor", "--seed", "5",
-                 "--out", str(out), "--force"])
-    if code:
-        raise SystemExit(f"compile failed with exit code {code}")
-    return [DatasetRecord.from_line(line) for line in (out / "train.jsonl").read_text().splitlines()]
 
 
 def weighing(text: str) -> dict[int, float]:
@@ -56,14 +45,14 @@ def main() -> None:
     model.eval()
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
     with tempfile.TemporaryDirectory() as folder:
-        records = full_steps(args.digits_a, args.digits_b, args.per_class, Path(folder))
+        records = add_steps(Path(folder), "full", args.digits_a, args.digits_b, args.per_class, seed=5)
     for weights in [{}, *args.weigh]:
         right = 0
         for r in records:
             prompt = tokenizer(r.prompt)["input_ids"]
             completion = tokenizer(r.completion, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
             tokens = [vocabulary[i] for i in prompt + completion]
-            tapes = torch.tensor(far_tapes(tokens))
+            tapes = torch.tensor(far_tapes(unspaced_layout(tokens)))
             bias = torch.zeros(len(tokens))
             for tape, weight in weights.items():
                 bias[tapes == tape] = math.log(weight)

@@ -18,7 +18,8 @@ from caef_dsl.compiler.dataset import FILES, MANIFEST, DatasetRecord, Manifest
 from caef_dsl.compiler.output import Output
 from caef_dsl.tokens import alphabet_of
 from trainer.errors import TrainerError
-from trainer.positions import FAR, FAR_SPAN, far_tapes, head_positions, random_positions, spaced_head_positions
+from trainer.positions import (FAR, FAR_SPAN, far_tapes, head_positions, random_positions, spaced_head_positions,
+                               unspaced_layout)
 
 IGNORE_INDEX = -100  # the label value PyTorch's cross-entropy skips
 
@@ -214,11 +215,12 @@ class PadCollator:
             batch["position_ids"] = random_positions(len(examples), width, self.random_positions, self.generator,
                                                      varied_density=self.varied_density)
         elif self.vocabulary is not None:
-            batch["position_ids"] = torch.tensor([self._head_positions(e, width) for e in examples])
+            laid_out = [self._head_positions(e, width) for e in examples]
+            batch["position_ids"] = torch.tensor([positions for positions, _ in laid_out])
             if self.far_mass:
                 batch["far_bias"] = self._far_bias(batch["position_ids"], mask)
                 if self.tape_mass:
-                    batch["far_bias"] += self._tape_bias(examples, width)
+                    batch["far_bias"] += self._tape_bias(torch.tensor([tapes for _, tapes in laid_out]))
         return batch
 
     def _far_bias(self, positions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -228,24 +230,26 @@ class PadCollator:
         weight = torch.rand(len(positions), 1, generator=self.generator) * math.log(self.far_mass)
         return torch.where((positions >= FAR) & mask.bool(), weight, 0.0)
 
-    def _tape_bias(self, examples: list[dict], width: int) -> torch.Tensor:
-        """Per example and tape, log r on the tape's cells away from the heads (r drawn
-        log-uniform from 1..tape_mass), added to `_far_bias`: a line whose tapes grew unevenly,
-        a long tape beside a short one."""
-        tapes = torch.tensor([far_tapes([self.vocabulary[i] for i in e["input_ids"]])
-                              + [-1] * (width - len(e["input_ids"])) for e in examples])
+    def _tape_bias(self, tapes: torch.Tensor) -> torch.Tensor:
+        """Per example and tape (`tapes`: `far_tapes` of each example), log r on the tape's cells
+        away from the heads (r drawn log-uniform from 1..tape_mass), added to `_far_bias`: a line
+        whose tapes grew unevenly, a long tape beside a short one."""
         count = max(int(tapes.max()), 0) + 1
-        weight = torch.rand(len(examples), count, generator=self.generator) * math.log(self.tape_mass)
+        weight = torch.rand(len(tapes), count, generator=self.generator) * math.log(self.tape_mass)
         return torch.where(tapes >= 0, weight.gather(1, tapes.clamp(min=0)), 0.0)
 
-    def _head_positions(self, example: dict, width: int) -> list[int]:
+    def _head_positions(self, example: dict, width: int) -> tuple[list[int], list[int] | None]:
+        """The example's positions, and with `tape_mass` the tape of each of its tokens (`far_tapes`);
+        the padding counts on: it is masked."""
         offset = int(torch.randint(0, FAR_SPAN, (1,), generator=self.generator))
         tokens = [self.vocabulary[i] for i in example["input_ids"]]
+        completion = width - len(tokens)
+        layout = unspaced_layout(tokens, completion, self.two_axes) if self.tape_regions or self.tape_mass else None
+        tapes = far_tapes(layout, self.two_axes) if self.tape_mass else None
         if self.tape_regions:
-            return spaced_head_positions(tokens, width - len(tokens), offset,
-                                         float(torch.rand(1, generator=self.generator)), self.two_axes)
-        # the padding counts on: it is masked
-        return head_positions(tokens, width - len(tokens), offset, axes=self.two_axes)
+            draw = float(torch.rand(1, generator=self.generator))
+            return spaced_head_positions(layout, offset, draw, self.two_axes), tapes
+        return head_positions(tokens, completion, offset, axes=self.two_axes), tapes
 
 
 def write_dataset(

@@ -159,36 +159,43 @@ def head_positions(prompt: Sequence[str], completion: int = 0, offset: int = REA
     return ids + list(range(layout.near + 1, layout.near + 1 + completion))
 
 
-_UNSPACED = 1 << 20  # a spacing no tape fills: `spaced_head_positions` reads a cell's tape and index off it
+_UNSPACED = 1 << 20  # a spacing no tape fills: in `unspaced_layout` a cell's position holds its tape and index
 
 
-def spaced_head_positions(tokens: Sequence[str], completion: int, offset: int, draw: float,
-                          axes: bool = False) -> list[int]:
-    """A training example's `--tape-regions` positions (`head_positions`; `axes`: `--two-axes`),
-    its tape regions spaced `draw` (0..1) of the way from the least that leaves a gap after its
-    longest tape to 2·TAPE_REGION."""
-    ids = head_positions(tokens, completion, 0, tapes=True, spacing=_UNSPACED, axes=axes)
-    far = [at // FAR if axes and at >= FAR else at for at in ids]  # two axes: the cells' places, unpacked
-    tape_and_index = _tape_places(far)
-    least = 2 + max((index for _, index in filter(None, tape_and_index)), default=0)  # a gap after every tape
+def unspaced_layout(tokens: Sequence[str], completion: int = 0, axes: bool = False) -> list[int]:
+    """A training example laid out as `--tape-regions` does at offset 0, with no bound on a tape's
+    region: `spaced_head_positions` spaces its tapes and `far_tapes` reads them off it, one layout
+    for both."""
+    return head_positions(tokens, completion, 0, tapes=True, spacing=_UNSPACED, axes=axes)
+
+
+def spaced_head_positions(layout: Sequence[int], offset: int, draw: float, axes: bool = False) -> list[int]:
+    """A training example's `--tape-regions` positions (`axes`: `--two-axes`) from its
+    `unspaced_layout`, its tape regions spaced `draw` (0..1) of the way from the least that leaves
+    a gap after its longest tape to 2·TAPE_REGION."""
+    places = _tape_places(layout, axes)
+    least = 2 + max((index for _, index in filter(None, places)), default=0)  # a gap after every tape
     spacing = least + int(draw * (2 * TAPE_REGION - least))
-    spaced = [at if place is None else FAR + offset + place[0] * spacing + place[1]
-              for at, place in zip(far, tape_and_index)]
-    return [two_axis_id(at, packed % FAR) if axes and at >= FAR else at for at, packed in zip(spaced, ids)]
+
+    def spaced(at: int, place: tuple[int, int] | None) -> int:
+        if place is None:
+            return at
+        far = FAR + offset + place[0] * spacing + place[1]
+        return two_axis_id(far, at % FAR) if axes else far
+    return [spaced(at, place) for at, place in zip(layout, places)]
 
 
-def _tape_places(ids: Sequence[int]) -> list[tuple[int, int] | None]:
-    """(tape, index on it) of each cell away from the heads in `ids` laid out `_UNSPACED`; None
-    for every other token."""
-    return [divmod(at - FAR, _UNSPACED) if at >= FAR else None for at in ids]
+def far_tapes(layout: Sequence[int], axes: bool = False) -> list[int]:
+    """The tape of each token of an `unspaced_layout` that is a cell away from the heads (0, 1, 2,
+    … along the line, as `--tape-regions` numbers them), -1 for every other token: `--tape-mass`
+    weighs each tape's cells on their own."""
+    return [-1 if place is None else place[0] for place in _tape_places(layout, axes)]
 
 
-def far_tapes(tokens: Sequence[str]) -> list[int]:
-    """The tape of each of `tokens` that is a cell away from the heads (0, 1, 2, … along the
-    line, as `--tape-regions` numbers them), -1 for every other token: `--tape-mass` weighs each
-    tape's cells on their own."""
-    places = _tape_places(head_positions(tokens, 0, 0, tapes=True, spacing=_UNSPACED))
-    return [-1 if place is None else place[0] for place in places]
+def _tape_places(layout: Sequence[int], axes: bool) -> list[tuple[int, int] | None]:
+    """(tape, index on it) of each cell away from the heads in an `unspaced_layout` (`axes`: its
+    place unpacked from `two_axis_id`); None for every other token."""
+    return [divmod((at // FAR if axes else at) - FAR, _UNSPACED) if at >= FAR else None for at in layout]
 
 
 class WrittenPositions:

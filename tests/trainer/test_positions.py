@@ -303,7 +303,7 @@ def test_tape_regions_leave_nothing_after_a_tapes_last_cell():
 def test_training_draws_the_spacing_of_tape_regions_per_example():
     """So the model meets cells of other tapes at every distance: a copy learns the same position
     only, not a distance the cells of a short tape never had between them."""
-    from trainer.positions import TAPE_REGION, spaced_head_positions
+    from trainer.positions import TAPE_REGION, spaced_head_positions, unspaced_layout
     vocabulary = ["<pad>", "|1", "|2", "[H]", " ", "\n"]
     line = [3, 1, 2, 2, 4, 1, 1, 1, 5]  # [H]|1|2|2 |1|1|1: tapes of 2 and 3 cells away from the head
     collate = PadCollator(0, vocabulary=vocabulary, tape_regions=True, seed=0)
@@ -317,7 +317,7 @@ def test_training_draws_the_spacing_of_tape_regions_per_example():
         spacings.add(spacing)
     assert len(spacings) > 15
     tokens = [vocabulary[i] for i in line]
-    spaced = lambda draw: spaced_head_positions(tokens, 0, 0, draw)  # noqa: E731
+    spaced = lambda draw: spaced_head_positions(unspaced_layout(tokens), 0, draw)  # noqa: E731
     assert spaced(0.0)[5] - spaced(0.0)[2] == 4 and spaced(1.0)[5] - spaced(1.0)[2] == 2 * TAPE_REGION
     assert HeadPositions(0, tapes=True).draw("", tokens).tolist()[5] - FAR - READ_OFFSET == TAPE_REGION
 

@@ -7,7 +7,7 @@ import math
 
 from caef.cli import main
 from trainer.data import PadCollator
-from trainer.positions import FAR, far_tapes, head_positions
+from trainer.positions import FAR, far_tapes, head_positions, unspaced_layout
 from trainer.tokenizer import split_symbols
 
 LINES = ("ADD, q1,  [HEAD1]|1|2|2 [HEAD2]|8|9 [C]0 [OUTPUT]\n"
@@ -16,7 +16,7 @@ LINES = ("ADD, q1,  [HEAD1]|1|2|2 [HEAD2]|8|9 [C]0 [OUTPUT]\n"
 
 def test_far_tapes_number_the_tapes_of_each_line_and_leave_the_cells_under_the_heads_out():
     tokens = split_symbols(LINES)
-    tapes = far_tapes(tokens)
+    tapes = far_tapes(unspaced_layout(tokens))
     far = [at >= FAR for at in head_positions(tokens, tapes=True)]
     assert [t >= 0 for t in tapes] == far  # the cells away from the heads, and only they
     first = LINES.split("\n")[0]
@@ -33,7 +33,7 @@ def test_tape_mass_weighs_each_tape_of_each_example_on_top_of_the_far_mass():
     examples = [{"input_ids": ids, "labels": ids}, {"input_ids": ids[:12], "labels": ids[:12]}]
     shared = PadCollator(0, vocabulary=vocabulary, tape_regions=True, far_mass=100, seed=0)(examples)["far_bias"]
     batch = PadCollator(0, vocabulary=vocabulary, tape_regions=True, far_mass=100, tape_mass=4, seed=0)(examples)
-    bias, tapes = batch["far_bias"] - shared, far_tapes(tokens)  # the same draws first: the far mass's
+    bias, tapes = batch["far_bias"] - shared, far_tapes(unspaced_layout(tokens))  # the same draws first: the far mass's
     assert ((bias[0] != 0).tolist() == [t >= 0 for t in tapes]) and (bias[1, 12:] == 0).all()  # padding: none
     weights = {t: {round(float(b), 6) for b, u in zip(bias[0], tapes) if u == t} for t in set(tapes) - {-1}}
     assert all(len(w) == 1 for w in weights.values())  # a tape's cells weigh alike …
