@@ -11,7 +11,7 @@ is also a worked example of the command line.
     python -m trainer.demo --machine long_mul --library runs/library   # reuse `caef library`
     python -m trainer.demo --machine my_machine.tm           # your own machine (its callees: beside it)
     python -m trainer.demo --mode tape --out demo-tape        # the paper's state line, ~30 minutes
-    python -m trainer.demo --mode full --out demo-full        # the paper's own format, ~1 hour
+    python -m trainer.demo --mode full --out demo-full        # the paper's own format, ~50 minutes
 
 Each mode has its own recipe (`RECIPES`: data, steps, budget, evaluation lengths); every
 option below overrides its part of it. In the head view, training stops once greedy decoding
