@@ -6,7 +6,7 @@ import torch
 
 from caef.cli import main
 from trainer.data import PadCollator
-from trainer.positions import FAR, HeadPositions, head_positions, spaced_head_positions, two_axis_id
+from trainer.positions import FAR, HeadPositions, head_positions, spaced_head_positions, two_axis_id, unspaced_layout
 from trainer.tokenizer import split_symbols
 
 LINES = ("ADD, q1,  [HEAD1]|1|2|2 [HEAD2]|8|9 [C]0 [OUTPUT]\n"
@@ -35,7 +35,8 @@ def test_a_cell_away_from_the_heads_carries_the_count_of_the_token_before_it():
 def test_training_spaces_tape_regions_on_the_place_axis_only():
     tokens = split_symbols(LINES)
     for draw in (0.0, 0.5):
-        one, two = spaced_head_positions(tokens, 2, 7, draw), spaced_head_positions(tokens, 2, 7, draw, axes=True)
+        one = spaced_head_positions(unspaced_layout(tokens, 2), 7, draw)
+        two = spaced_head_positions(unspaced_layout(tokens, 2, axes=True), 7, draw, axes=True)
         assert [at // FAR if at >= FAR else at for at in two] == one
         assert [at % FAR for at in two] == [at % FAR for at in head_positions(tokens, 2, tapes=True, axes=True)]
     vocabulary = sorted(set(tokens))
