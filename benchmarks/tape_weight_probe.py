@@ -20,7 +20,8 @@ import torch
 
 from position_probe import add_steps  # benchmarks/, beside this script
 from trainer.model import load_run
-from trainer.positions import far_tapes, head_positions, unspaced_layout
+from trainer.positions import HeadPositions, far_tapes, positions_of_run, unspaced_layout
+from trainer.run_file import RunFile
 from trainer.train import weighted_mask
 
 
@@ -41,6 +42,9 @@ def main() -> None:
     parser.add_argument("--weigh", nargs="*", type=weighing, default=[], metavar="TAPE=WEIGHT",
                         help="weightings to try besides none, one tape each")
     args = parser.parse_args()
+    scheme = positions_of_run(RunFile.read(args.run))
+    if not (isinstance(scheme, HeadPositions) and scheme.tapes):
+        raise SystemExit(f"{args.run} was not trained with --head-positions --tape-regions")
     model, tokenizer = load_run(args.run)
     model.eval()
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
@@ -52,14 +56,14 @@ def main() -> None:
             prompt = tokenizer(r.prompt)["input_ids"]
             completion = tokenizer(r.completion, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
             tokens = [vocabulary[i] for i in prompt + completion]
-            tapes = torch.tensor(far_tapes(unspaced_layout(tokens)))
+            tapes = torch.tensor(far_tapes(unspaced_layout(tokens, axes=scheme.axes), scheme.axes))
             bias = torch.zeros(len(tokens))
             for tape, weight in weights.items():
                 bias[tapes == tape] = math.log(weight)
             mask = weighted_mask(torch.ones(1, len(tokens), dtype=torch.long), bias[None])
-            with torch.no_grad():
+            with torch.no_grad():  # the completion's tokens go on by the prompt's rule, as `HeadPositions.written`
                 logits = model(input_ids=torch.tensor([prompt + completion]), attention_mask=mask,
-                               position_ids=torch.tensor([head_positions(tokens, tapes=True)])).logits[0]
+                               position_ids=scheme.draw(r.prompt, tokens)[None, :len(tokens)]).logits[0]
             right += logits[len(prompt) - 1:-1].argmax(-1).tolist() == completion
         how = ", ".join(f"tape {t} weighs {w:g}" for t, w in weights.items()) or "as it is"
         print(f"{args.digits_a}x{args.digits_b} digits, {len(records)} steps, {how}: {right / len(records):.1%} right",
